@@ -1,0 +1,44 @@
+"""Tell a room what changed: render the fragment once, send the same bytes to everyone.
+
+Called from ``transaction.on_commit`` in services, so only committed rows are announced.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+from rooms import render
+from rooms.groups import room_group
+from rooms.models import Message
+
+logger = logging.getLogger(__name__)
+
+
+def _send(room_id: int, event: dict[str, object]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(room_group(room_id), event)
+    except Exception:
+        # The row is saved; a client that misses this push catches up by seq.
+        logger.exception("broadcast to room %s failed", room_id)
+
+
+def _publish(message_id: int, *, append: bool) -> None:
+    message = Message.objects.select_related("author", "room").filter(pk=message_id).first()
+    if message is None:
+        return
+    html = render.event_frame(message, append=append)
+    _send(message.room_id, {"type": "room.event", "seq": message.seq, "html": html})
+
+
+def message_created(message_id: int) -> None:
+    _publish(message_id, append=True)
+
+
+def message_changed(message_id: int) -> None:
+    _publish(message_id, append=False)

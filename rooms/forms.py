@@ -1,0 +1,94 @@
+"""Forms: one validation for the HTTP views and the websocket consumer."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.text import slugify
+
+from rooms.models import Room
+
+BODY_REQUIRED = "Type a message before sending."
+BODY_TOO_LONG = "Messages can be at most %(limit_value)d characters (this one has %(show_value)d)."
+
+
+class BodyField(forms.CharField):
+    def __init__(self, **kwargs) -> None:  # noqa: ANN003
+        super().__init__(
+            max_length=settings.CHAT_MESSAGE_MAX_LENGTH,
+            strip=True,
+            error_messages={"required": BODY_REQUIRED, "max_length": BODY_TOO_LONG},
+            **kwargs,
+        )
+
+    def to_python(self, value):  # noqa: ANN001, ANN201
+        if value is not None and not isinstance(value, str):
+            raise ValidationError("The message text must be a string.", code="invalid")
+        value = super().to_python(value)
+        # Normalise line endings so the length limit counts what the user sees.
+        return value.replace("\r\n", "\n").replace("\r", "\n")
+
+
+class MessageIdField(forms.IntegerField):
+    def __init__(self, **kwargs) -> None:  # noqa: ANN003
+        super().__init__(
+            min_value=1,
+            max_value=2**63 - 1,
+            error_messages={
+                "required": "Say which message.",
+                "invalid": "That is not a message id.",
+                "min_value": "That is not a message id.",
+                "max_value": "That is not a message id.",
+            },
+            **kwargs,
+        )
+
+    def to_python(self, value):  # noqa: ANN001, ANN201
+        # JSON gives us ints, booleans, floats and lists too: only whole numbers pass.
+        if isinstance(value, bool) or not isinstance(value, (int, str, type(None))):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
+class MessageForm(forms.Form):
+    body = BodyField()
+
+
+class MessageEditForm(forms.Form):
+    message_id = MessageIdField()
+    body = BodyField()
+
+
+class MessageDeleteForm(forms.Form):
+    message_id = MessageIdField()
+
+
+class SyncForm(forms.Form):
+    after = forms.IntegerField(min_value=0, max_value=2**63 - 1)
+
+
+class RoomForm(forms.ModelForm):
+    class Meta:
+        model = Room
+        fields = ["name"]
+        labels = {"name": "Room name"}
+        error_messages = {
+            "name": {
+                "required": "Give the room a name.",
+                "max_length": "Room names can be at most %(limit_value)d characters.",
+            }
+        }
+
+    def clean_name(self) -> str:
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise ValidationError("Give the room a name.", code="required")
+        slug = slugify(name)
+        if not slug:
+            raise ValidationError(
+                "Use at least one letter or digit in the room name.", code="invalid"
+            )
+        if Room.objects.filter(slug=slug).exists():
+            raise ValidationError("A room with that name already exists.", code="duplicate")
+        return name

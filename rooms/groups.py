@@ -1,0 +1,14 @@
+"""Channel-layer group names. Built from primary keys and hashes, never from user text."""
+
+from __future__ import annotations
+
+import hashlib
+
+
+def room_group(room_id: int) -> str:
+    return f"room-{room_id}"
+
+
+def session_group(session_key: str) -> str:
+    digest = hashlib.sha256(session_key.encode()).hexdigest()[:32]
+    return f"session-{digest}"

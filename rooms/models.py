@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+
+class Room(models.Model):
+    name = models.CharField(max_length=60)
+    slug = models.SlugField(max_length=80, unique=True)
+    creator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="rooms_created",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Bumped on every message change; orders the rooms list by newest activity.
+    last_activity_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # The room's event counter. Each create/edit/delete takes the next value under a
+    # row lock, so changes of one room commit in this order and clients can catch up
+    # with "everything after N".
+    last_seq = models.BigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-last_activity_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("rooms:detail", kwargs={"slug": self.slug})
+
+
+class Message(models.Model):
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messages"
+    )
+    body = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    # Room event counter values: when the message appeared, and its latest change.
+    created_seq = models.BigIntegerField(default=0)
+    seq = models.BigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            # "latest N in a room" and "the N before id X" (keyset pagination).
+            models.Index(fields=["room", "-id"], name="message_room_id_desc"),
+            # "everything in a room changed after seq N" (catch-up on reconnect).
+            models.Index(fields=["room", "seq"], name="message_room_seq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author_id}@{self.room_id}#{self.pk}"
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def is_edited(self) -> bool:
+        return self.edited_at is not None and self.deleted_at is None

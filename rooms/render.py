@@ -1,0 +1,68 @@
+"""Server-rendered fragments pushed over the websocket.
+
+Every fragment comes from the templates in ``rooms/room.html`` (its partials), the
+same ones that draw the page, so a message looks the same whether it arrived with
+the page, with "load older" or live. Each top-level element of a frame is swapped
+out-of-band by htmx's ws extension.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from django.template.loader import render_to_string
+
+if TYPE_CHECKING:
+    from rooms.models import Message, Room
+
+ROOM_TEMPLATE = "rooms/room.html"
+
+
+def message_html(message: Message, *, oob: bool = False) -> str:
+    return render_to_string(f"{ROOM_TEMPLATE}#message", {"message": message, "oob": oob})
+
+
+def event_frame(message: Message, *, append: bool) -> str:
+    """The frame for one change: a new message is appended, a changed one replaced."""
+    return render_to_string(
+        f"{ROOM_TEMPLATE}#event-frame",
+        {"appended": [message] if append else [], "replaced": [] if append else [message],
+         "seq": message.seq},
+    )
+
+
+def catchup_frame(messages: Iterable[Message], *, after: int, seq: int) -> str:
+    """Everything changed after ``after``: new messages appended in order, others replaced."""
+    appended: list[Message] = []
+    replaced: list[Message] = []
+    for message in messages:
+        (appended if message.created_seq > after else replaced).append(message)
+    appended.sort(key=lambda m: m.pk)
+    return render_to_string(
+        f"{ROOM_TEMPLATE}#event-frame",
+        {"appended": appended, "replaced": replaced, "seq": seq},
+    )
+
+
+def reset_frame(*, room: Room, messages: Sequence[Message], has_more: bool, seq: int) -> str:
+    """Replace the whole message list with the latest page (gap too large to replay)."""
+    return render_to_string(
+        f"{ROOM_TEMPLATE}#reset-frame",
+        {"room": room, "messages": messages, "has_more": has_more, "seq": seq,
+         "oldest_id": messages[0].pk if messages else None},
+    )
+
+
+def presence_frame(*, users: Sequence[str], extra: int = 0) -> str:
+    return render_to_string(
+        f"{ROOM_TEMPLATE}#presence", {"online_users": users, "online_extra": extra, "oob": True}
+    )
+
+
+def error_frame(message: str) -> str:
+    return render_to_string(f"{ROOM_TEMPLATE}#composer-error", {"error": message, "oob": True})
+
+
+def composer_reset_frame() -> str:
+    return render_to_string(f"{ROOM_TEMPLATE}#composer-reset", {})

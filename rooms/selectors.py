@@ -1,0 +1,64 @@
+"""Reads. Every function here runs a fixed number of queries, whatever the history size."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import QuerySet
+
+from rooms.models import Message, Room
+
+
+@dataclass(frozen=True)
+class Page:
+    messages: list[Message]  # oldest first
+    has_more: bool
+
+    @property
+    def oldest_id(self) -> int | None:
+        return self.messages[0].pk if self.messages else None
+
+
+def room_list() -> QuerySet[Room]:
+    return Room.objects.order_by("-last_activity_at", "-id")
+
+
+def room_by_slug(slug: str) -> Room | None:
+    return Room.objects.filter(slug=slug).first()
+
+
+def message_page(
+    *, room: Room, before_id: int | None = None, max_seq: int | None = None,
+    limit: int | None = None,
+) -> Page:
+    """The ``limit`` messages before ``before_id`` (or the latest), one query (keyset on id).
+
+    ``max_seq`` leaves out messages created after that room event, so a page and the
+    cursor it carries agree about what the client has seen.
+    """
+    limit = limit or settings.CHAT_PAGE_SIZE
+    qs = Message.objects.filter(room_id=room.pk).select_related("author", "room")
+    if before_id is not None:
+        qs = qs.filter(id__lt=before_id)
+    if max_seq is not None:
+        qs = qs.filter(created_seq__lte=max_seq)
+    rows = list(qs.order_by("-id")[: limit + 1])
+    return Page(messages=rows[:limit][::-1], has_more=len(rows) > limit)
+
+
+def messages_changed_after(*, room_id: int, seq: int, limit: int) -> list[Message]:
+    """Messages whose latest change came after room event ``seq``, in event order."""
+    return list(
+        Message.objects.filter(room_id=room_id, seq__gt=seq)
+        .select_related("author", "room")
+        .order_by("seq")[:limit]
+    )
+
+
+def message_in_room(*, room: Room, message_id: int) -> Message | None:
+    return (
+        Message.objects.filter(room_id=room.pk, pk=message_id)
+        .select_related("author", "room")
+        .first()
+    )

@@ -1,0 +1,117 @@
+"""Every change to rooms and messages. Used by the HTTP views and the consumer alike.
+
+Each function validates, authorises, saves inside a transaction and schedules the
+broadcast with ``transaction.on_commit``, so nobody is told about a row that may
+still roll back. Errors: ``ValidationError`` (bad input), ``PermissionDenied``
+(not yours, or not in this room), ``ratelimit.RateLimited``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.text import slugify
+
+from rooms import broadcast, ratelimit
+from rooms.forms import MessageForm, RoomForm
+from rooms.models import Message, Room
+
+if TYPE_CHECKING:
+    from users.models import User
+
+NOT_ALLOWED_EDIT = "You can only edit your own messages."
+NOT_ALLOWED_DELETE = "You are not allowed to delete that message."
+ALREADY_DELETED = "That message has already been deleted."
+
+
+def _clean_body(body: object) -> str:
+    form = MessageForm(data={"body": body})
+    if not form.is_valid():
+        raise ValidationError(form.errors["body"])
+    return form.cleaned_data["body"]
+
+
+def _next_seq(room_id: int) -> int:
+    """Take the room's next event number. Locks the room row until commit."""
+    Room.objects.filter(pk=room_id).update(
+        last_seq=F("last_seq") + 1, last_activity_at=timezone.now()
+    )
+    return Room.objects.values_list("last_seq", flat=True).get(pk=room_id)
+
+
+def _message_for_change(*, room: Room, message_id: int) -> Message:
+    """The message, locked, if it belongs to ``room``; PermissionDenied otherwise.
+
+    A message of another room and a message that does not exist look the same to
+    the caller, so ids cannot be probed.
+    """
+    message = (
+        Message.objects.select_for_update().filter(pk=message_id, room_id=room.pk).first()
+    )
+    if message is None:
+        raise PermissionDenied("That message is not in this room.")
+    return message
+
+
+def room_create(*, creator: User, name: str) -> Room:
+    form = RoomForm(data={"name": name})
+    if not form.is_valid():
+        raise ValidationError(form.errors["name"])
+    name = form.cleaned_data["name"]
+    return Room.objects.create(name=name, slug=slugify(name), creator=creator)
+
+
+def message_create(*, room: Room, author: User, body: object) -> Message:
+    body = _clean_body(body)
+    ratelimit.hit(key=f"msg:{author.pk}")
+    with transaction.atomic():
+        seq = _next_seq(room.pk)
+        message = Message.objects.create(
+            room_id=room.pk, author=author, body=body, created_seq=seq, seq=seq
+        )
+        transaction.on_commit(lambda: broadcast.message_created(message.pk))
+    return message
+
+
+def message_edit(*, room: Room, user: User, message_id: int, body: object) -> Message:
+    body = _clean_body(body)
+    with transaction.atomic():
+        message = _message_for_change(room=room, message_id=message_id)
+        if message.author_id != user.pk:
+            raise PermissionDenied(NOT_ALLOWED_EDIT)
+        if message.is_deleted:
+            raise PermissionDenied(ALREADY_DELETED)
+        if message.body == body:
+            return message
+        ratelimit.hit(key=f"msg:{user.pk}")
+        message.body = body
+        message.edited_at = timezone.now()
+        message.seq = _next_seq(room.pk)
+        message.save(update_fields=["body", "edited_at", "seq"])
+        transaction.on_commit(lambda: broadcast.message_changed(message.pk))
+    return message
+
+
+def can_delete(*, user: User, message: Message, room: Room) -> bool:
+    is_moderator = room.creator_id is not None and room.creator_id == user.pk
+    return message.author_id == user.pk or is_moderator
+
+
+def message_delete(*, room: Room, user: User, message_id: int) -> Message:
+    with transaction.atomic():
+        message = _message_for_change(room=room, message_id=message_id)
+        if not can_delete(user=user, message=message, room=room):
+            raise PermissionDenied(NOT_ALLOWED_DELETE)
+        if message.is_deleted:
+            raise PermissionDenied(ALREADY_DELETED)
+        # Keep the row for the tombstone; the text itself is gone.
+        message.body = ""
+        message.deleted_at = timezone.now()
+        message.seq = _next_seq(room.pk)
+        message.save(update_fields=["body", "deleted_at", "seq"])
+        transaction.on_commit(lambda: broadcast.message_changed(message.pk))
+    return message

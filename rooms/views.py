@@ -1,0 +1,197 @@
+"""HTTP views: pages, and the no-websocket path for every action.
+
+Views are thin: they validate with the same forms as the consumer and call the same
+services, so a message sent over plain HTTP is saved and broadcast exactly like one
+sent over the socket.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from rooms import presence_events, selectors, services
+from rooms import render as fragments
+from rooms.forms import MessageEditForm, MessageForm, RoomForm
+from rooms.models import Room
+from rooms.presence import get_store
+from rooms.ratelimit import RateLimited
+
+
+def _room_or_404(slug: str) -> Room:
+    room = selectors.room_by_slug(slug)
+    if room is None:
+        raise Http404("No such room.")
+    return room
+
+
+def _online_usernames(room: Room) -> tuple[list[str], int]:
+    user_ids = get_store().user_ids_sync(room_id=room.pk)
+    names = presence_events.online_usernames(user_ids)
+    return names, max(0, len(user_ids) - presence_events.MAX_LISTED)
+
+
+def _error_response(request: HttpRequest, room: Room, text: str, status: int) -> HttpResponse:
+    if request.htmx:
+        # Swapped next to the composer (htmx is configured to swap 4xx responses).
+        return HttpResponse(fragments.error_frame(text), status=status)
+    return _room_page(request, room, error=text, status=status)
+
+
+def _room_page(
+    request: HttpRequest, room: Room, *, error: str = "", status: int = 200,
+    before_id: int | None = None,
+) -> HttpResponse:
+    # The seq is read before the page, and the page stops at it: anything newer
+    # reaches the tab through the socket's catch-up, exactly once.
+    seq = room.last_seq
+    page = selectors.message_page(room=room, max_seq=seq, before_id=before_id)
+    online, online_extra = _online_usernames(room)
+    return render(
+        request,
+        "rooms/room.html",
+        {
+            "room": room,
+            "messages": page.messages,
+            "has_more": page.has_more,
+            "oldest_id": page.oldest_id,
+            "seq": seq,
+            "online_users": online,
+            "online_extra": online_extra,
+            "is_moderator": room.creator_id == request.user.pk,
+            "error": error,
+            "history_view": before_id is not None,
+        },
+        status=status,
+    )
+
+
+def _int_param(value: str | None) -> int | None:
+    try:
+        number = int(value) if value is not None else None
+    except ValueError:
+        return None
+    return number if number is not None and 0 < number < 2**63 else None
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect("rooms:list" if request.user.is_authenticated else "account_login")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def room_list(request: HttpRequest) -> HttpResponse:
+    form = RoomForm()
+    status = 200
+    if request.method == "POST":
+        form = RoomForm(data=request.POST)
+        if form.is_valid():
+            try:
+                room = services.room_create(creator=request.user, name=form.cleaned_data["name"])
+            except ValidationError as exc:
+                form.add_error("name", exc)
+            else:
+                return redirect(room)
+        status = 400
+    return render(
+        request, "rooms/room_list.html", {"rooms": selectors.room_list(), "form": form},
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def room_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    room = _room_or_404(slug)
+    return _room_page(request, room, before_id=_int_param(request.GET.get("before")))
+
+
+@login_required
+@require_GET
+def messages_older(request: HttpRequest, slug: str) -> HttpResponse:
+    room = _room_or_404(slug)
+    before_id = _int_param(request.GET.get("before"))
+    if before_id is None:
+        return HttpResponse("Say which message to page back from.", status=400)
+    page = selectors.message_page(room=room, before_id=before_id)
+    return render(
+        request,
+        "rooms/room.html#older",
+        {"room": room, "messages": page.messages, "has_more": page.has_more,
+         "oldest_id": page.oldest_id},
+    )
+
+
+@login_required
+@require_POST
+def message_create(request: HttpRequest, slug: str) -> HttpResponse:
+    room = _room_or_404(slug)
+    form = MessageForm(data=request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(form.errors["body"][0])
+        services.message_create(room=room, author=request.user, body=form.cleaned_data["body"])
+    except ValidationError as exc:
+        return _error_response(request, room, exc.messages[0], 400)
+    except RateLimited as exc:
+        text = f"You are sending messages too quickly. Try again in {round(exc.retry_after)} s."
+        return _error_response(request, room, text, 429)
+    if request.htmx:
+        return HttpResponse(fragments.composer_reset_frame())
+    return redirect(room)
+
+
+@login_required
+@require_GET
+def message_detail(request: HttpRequest, slug: str, message_id: int) -> HttpResponse:
+    room = _room_or_404(slug)
+    message = selectors.message_in_room(room=room, message_id=message_id)
+    if message is None:
+        raise Http404("No such message in this room.")
+    return HttpResponse(fragments.message_html(message))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def message_edit(request: HttpRequest, slug: str, message_id: int) -> HttpResponse:
+    room = _room_or_404(slug)
+    if request.method == "GET":
+        message = selectors.message_in_room(room=room, message_id=message_id)
+        if message is None or message.author_id != request.user.pk or message.is_deleted:
+            return _error_response(request, room, services.NOT_ALLOWED_EDIT, 403)
+        return render(request, "rooms/room.html#message-edit", {"message": message})
+    form = MessageEditForm(data={**request.POST.dict(), "message_id": message_id})
+    try:
+        if not form.is_valid():
+            raise ValidationError(next(iter(form.errors.values()))[0])
+        services.message_edit(
+            room=room, user=request.user, message_id=message_id, body=form.cleaned_data["body"]
+        )
+    except ValidationError as exc:
+        return _error_response(request, room, exc.messages[0], 400)
+    except PermissionDenied as exc:
+        return _error_response(request, room, str(exc), 403)
+    except RateLimited as exc:
+        text = f"You are sending messages too quickly. Try again in {round(exc.retry_after)} s."
+        return _error_response(request, room, text, 429)
+    if request.htmx:
+        return HttpResponse(fragments.error_frame(""))
+    return redirect(room)
+
+
+@login_required
+@require_POST
+def message_delete(request: HttpRequest, slug: str, message_id: int) -> HttpResponse:
+    room = _room_or_404(slug)
+    try:
+        services.message_delete(room=room, user=request.user, message_id=message_id)
+    except PermissionDenied as exc:
+        return _error_response(request, room, str(exc), 403)
+    if request.htmx:
+        # Everyone, this tab included, gets the tombstone through the room's socket.
+        return HttpResponse(fragments.error_frame(""))
+    return redirect(room)
