@@ -9,6 +9,7 @@ start unless ``DJANGO_SECRET_KEY`` and ``DJANGO_ALLOWED_HOSTS`` are set.
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -129,12 +130,20 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets readers and the single writer thread work side by side.
+    # WAL lets readers and the single writer thread work side by side; IMMEDIATE takes
+    # the write lock at BEGIN, so concurrent writers queue instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL;"
     DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
-    if "TEST" not in DATABASES["default"] or not DATABASES["default"]["TEST"].get("NAME"):
-        # A file, not :memory:, so a live Daphne process can share the test database.
-        DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}
+# Tests: a file (not :memory:) so live Daphne servers share it, named per test run so
+# two runs on one machine never share a database.
+_test_run = os.environ.get("CHAT_TEST_RUN_ID", str(os.getpid()))
+DATABASES["default"]["TEST"] = {
+    "NAME": (
+        str(Path(tempfile.gettempdir()) / f"chatrooms-test-{_test_run}.sqlite3")
+        if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+        else f"test_chatrooms_{_test_run}"
+    )
+}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "users.User"

@@ -1,0 +1,114 @@
+"""Shared fixtures: users, rooms, logged-in clients and websocket connections."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from django.test import Client
+
+from rooms.models import Room
+from users.models import User
+
+PASSWORD = "correct-horse-battery-staple"
+ORIGIN = (b"origin", b"http://127.0.0.1")
+
+
+@pytest.fixture
+def make_user(db) -> Callable[..., User]:  # noqa: ANN001
+    def make(username: str = "alice") -> User:
+        return User.objects.create_user(username=username, password=PASSWORD)
+
+    return make
+
+
+@pytest.fixture
+def alice(make_user) -> User:  # noqa: ANN001
+    return make_user("alice")
+
+
+@pytest.fixture
+def bob(make_user) -> User:  # noqa: ANN001
+    return make_user("bob")
+
+
+@pytest.fixture
+def lobby(db) -> Room:  # noqa: ANN001
+    return Room.objects.get(slug="lobby")
+
+
+@pytest.fixture
+def client_for() -> Callable[[User], Client]:
+    def make(user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+def session_cookie_for(user: User) -> bytes:
+    """A real session for ``user``, as the Cookie header a browser would send."""
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}".encode()
+
+
+@asynccontextmanager
+async def connect(
+    user: User | None, slug: str = "lobby", *, origin: bytes | None = b"http://127.0.0.1",
+    cookie: bytes | None = None,
+) -> AsyncIterator[WebsocketCommunicator]:
+    """An accepted websocket to a room through the real ASGI application.
+
+    Drains the presence frame sent on connect. Always disconnects.
+    """
+    from config.asgi import application
+
+    headers = []
+    if origin is not None:
+        headers.append((b"origin", origin))
+    if cookie is None and user is not None:
+        cookie = await database_sync_to_async(session_cookie_for)(user)
+    if cookie is not None:
+        headers.append((b"cookie", cookie))
+    communicator = WebsocketCommunicator(application, f"/ws/rooms/{slug}/", headers=headers)
+    connected, _ = await communicator.connect(timeout=5)
+    try:
+        assert connected, "the websocket handshake was refused"
+        first = await communicator.receive_from(timeout=5)
+        assert 'id="presence"' in first
+        yield communicator
+    finally:
+        await communicator.disconnect()
+
+
+async def send_json(communicator: WebsocketCommunicator, **data: object) -> None:
+    await communicator.send_to(text_data=json.dumps(data))
+
+
+async def receive_until(
+    communicator: WebsocketCommunicator, needle: str, *, timeout: float = 5
+) -> str:
+    """The next frame containing ``needle``, skipping others (presence pushes)."""
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            raise AssertionError(f"no frame containing {needle!r} within {timeout} s")
+        frame = await communicator.receive_from(timeout=remaining)
+        if needle in frame:
+            return frame
