@@ -1,0 +1,36 @@
+# The two commands a newcomer needs: `make run` and `make test`. Both set up .venv first.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+
+.PHONY: run test setup css bench lint
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+setup: $(VENV)/.installed
+
+## Run Chatrooms on the embedded defaults (SQLite, in-memory layer) at http://127.0.0.1:$(PORT)/
+run: setup
+	$(PY) manage.py migrate --no-input
+	$(VENV)/bin/daphne --bind 127.0.0.1 --port $(PORT) --websocket_timeout -1 config.asgi:application
+
+## Run the whole test suite (uses REDIS_URL / DATABASE_URL when set).
+test: setup
+	$(PY) -m pytest
+
+## Rebuild the committed Tailwind stylesheet (needs Node and npm).
+css: setup
+	$(PY) manage.py tailwind install
+	$(PY) manage.py tailwind build
+
+## Load benchmark: our server against the bare Channels baseline (docs/performance.md).
+bench: setup
+	$(PY) -m bench
+
+lint: setup
+	$(VENV)/bin/ruff check .
