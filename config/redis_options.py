@@ -21,3 +21,35 @@ def redis_connection_options(url: str) -> dict[str, object]:
     if urlsplit(url).scheme == "rediss":
         options["ssl_cert_reqs"] = None
     return options
+
+
+def channel_layers_for(
+    url: str, *, kind: str = "pubsub", max_connections: int = 1000
+) -> dict[str, dict[str, object]]:
+    """CHANNEL_LAYERS for a Redis URL, or the in-memory layer when there is none.
+
+    ``pubsub`` publishes each group message once per process subscribed to the room
+    (RedisPubSubChannelLayer); ``core`` queues one copy per member (RedisChannelLayer).
+    """
+    if not url:
+        return {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    backend = {
+        "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "core": "channels_redis.core.RedisChannelLayer",
+    }[kind]
+    host = {"address": url, "max_connections": max_connections, **redis_connection_options(url)}
+    return {"default": {"BACKEND": backend, "CONFIG": {"hosts": [host]}}}
+
+
+def caches_for(url: str) -> dict[str, dict[str, object]]:
+    """CACHES: Redis (shared by every process: rate limits) or this process's memory."""
+    if not url:
+        return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": "chatrooms",
+            "OPTIONS": redis_connection_options(url),
+        }
+    }

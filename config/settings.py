@@ -16,7 +16,7 @@ import dj_database_url
 from csp.constants import NONCE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from config.redis_options import redis_connection_options
+from config.redis_options import caches_for, channel_layers_for
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -157,34 +157,10 @@ REDIS_URL = os.environ.get("REDIS_URL", "").strip()
 
 
 CHANNEL_LAYER_KIND = os.environ.get("CHANNEL_LAYER", "pubsub").strip() or "pubsub"
-
-if REDIS_URL:
-    _layer_backend = {
-        "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
-        "core": "channels_redis.core.RedisChannelLayer",
-    }[CHANNEL_LAYER_KIND]
-    _layer_host = {
-        "address": REDIS_URL,
-        "max_connections": env_int("REDIS_MAX_CONNECTIONS", 1000),
-        **redis_connection_options(REDIS_URL),
-    }
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": _layer_backend,
-            "CONFIG": {"hosts": [_layer_host]},
-        }
-    }
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "chatrooms",
-            "OPTIONS": redis_connection_options(REDIS_URL),
-        }
-    }
-else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CHANNEL_LAYERS = channel_layers_for(
+    REDIS_URL, kind=CHANNEL_LAYER_KIND, max_connections=env_int("REDIS_MAX_CONNECTIONS", 1000)
+)
+CACHES = caches_for(REDIS_URL)
 
 # ---------------------------------------------------------------------------
 # Authentication: django-allauth, username + password, email optional.

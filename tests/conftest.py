@@ -113,3 +113,11 @@ async def receive_until(
         frame = await communicator.receive_from(timeout=remaining)
         if needle in frame:
             return frame
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Rate-limit counters live in the cache: every test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
