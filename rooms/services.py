@@ -23,7 +23,8 @@ from rooms.models import Message, Room
 if TYPE_CHECKING:
     from users.models import User
 
-NOT_ALLOWED_EDIT = "You can only edit your own messages."
+NOT_ALLOWED_EDIT = "You are not allowed to edit someone else's message."
+NOT_ALLOWED_CHANGE = "You are not allowed to change that message."
 NOT_ALLOWED_DELETE = "You are not allowed to delete that message."
 ALREADY_DELETED = "That message has already been deleted."
 
@@ -53,7 +54,7 @@ def _message_for_change(*, room: Room, message_id: int) -> Message:
         Message.objects.select_for_update().filter(pk=message_id, room_id=room.pk).first()
     )
     if message is None:
-        raise PermissionDenied("That message is not in this room.")
+        raise PermissionDenied(NOT_ALLOWED_CHANGE)
     return message
 
 

@@ -121,3 +121,42 @@ def _fresh_cache() -> None:
     from django.core.cache import cache
 
     cache.clear()
+
+
+def redis_url_or_fail() -> str:
+    import os
+
+    url = os.environ.get("REDIS_URL", "").strip()
+    if not url:
+        pytest.fail(
+            "These tests need a real Redis: set REDIS_URL (e.g. redis://127.0.0.1:6379/0). "
+            "`make test` and .ci/run set it for you."
+        )
+    return url
+
+
+@pytest.fixture(params=["memory", "redis"])
+def channel_backend(request, settings) -> str:  # noqa: ANN001
+    """Run a test on the in-memory layer and again on real Redis (layer, cache, presence)."""
+    from config.redis_options import caches_for, channel_layers_for
+
+    url = "" if request.param == "memory" else redis_url_or_fail()
+    settings.REDIS_URL = url
+    settings.CHANNEL_LAYERS = channel_layers_for(url)
+    settings.CACHES = caches_for(url)
+    return request.param
+
+
+async def receive_each(
+    communicator: WebsocketCommunicator, *needles: str, timeout: float = 5
+) -> list[str]:
+    """Frames until each needle has been seen (in any order); returns those frames."""
+    wanted = list(needles)
+    found: list[str] = []
+    while wanted:
+        frame = await receive_until(communicator, "", timeout=timeout)
+        hits = [n for n in wanted if n in frame]
+        if hits:
+            found.append(frame)
+            wanted = [n for n in wanted if n not in hits]
+    return found
