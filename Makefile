@@ -19,9 +19,13 @@ run: setup
 	$(PY) manage.py migrate --no-input
 	$(VENV)/bin/daphne --bind 127.0.0.1 --port $(PORT) --websocket_timeout -1 config.asgi:application
 
-## Run the whole test suite (uses REDIS_URL / DATABASE_URL when set).
+## Run the whole test suite: needs Redis and Chromium (see README); PostgreSQL when
+## DATABASE_URL is set, SQLite otherwise.
+REDIS_URL ?= redis://127.0.0.1:6379/0
+export REDIS_URL
 test: setup
-	$(PY) -m pytest
+	@command -v chromium >/dev/null || { echo "Chromium is missing: apt-get install -y chromium" >&2; exit 1; }
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## Rebuild the committed Tailwind stylesheet (needs Node and npm).
 css: setup
