@@ -18,14 +18,14 @@ class Element:
 
 
 class _Collector(HTMLParser):
-    """Collects every element whose attributes match ``wanted``, with its text and descendants."""
+    """Every element with its text and descendants; ``found``: those matching ``wanted``."""
 
     def __init__(self, wanted: dict[str, str]) -> None:
         super().__init__(convert_charrefs=True)
         self.wanted = wanted
         self.found: list[Element] = []
         self.all: list[Element] = []
-        self._open: list[tuple[str, Element | None]] = []  # (tag, matched element or None)
+        self._open: list[Element] = []
 
     def _matches(self, attrs: dict[str, str | None]) -> bool:
         for name, value in self.wanted.items():
@@ -39,20 +39,16 @@ class _Collector(HTMLParser):
                 return False
         return True
 
-    def _inside(self) -> list[Element]:
-        return [element for _, element in self._open if element is not None]
-
     def handle_starttag(self, tag: str, attr_list: list[tuple[str, str | None]]) -> None:
         attrs = dict(attr_list)
         element = Element(tag, attrs)
         self.all.append(element)
-        for outer in self._inside():
+        for outer in self._open:
             outer.children.append(element)
-        matched = self._matches(attrs)
-        if matched:
+        if self._matches(attrs):
             self.found.append(element)
         if tag not in VOID:
-            self._open.append((tag, element if matched else None))
+            self._open.append(element)
 
     def handle_startendtag(self, tag: str, attr_list: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attr_list)
@@ -61,12 +57,12 @@ class _Collector(HTMLParser):
 
     def handle_endtag(self, tag: str) -> None:
         for index in range(len(self._open) - 1, -1, -1):
-            if self._open[index][0] == tag:
+            if self._open[index].tag == tag:
                 del self._open[index:]
                 return
 
     def handle_data(self, data: str) -> None:
-        for element in self._inside():
+        for element in self._open:
             element.text += data
 
 
@@ -99,5 +95,5 @@ def message_bodies(html: str) -> dict[str, Element]:
     for article in find(html, class_="msg"):
         for child in article.children:
             if "msg-body" in (child.attrs.get("class") or "").split():
-                bodies[article.attrs["id"] or ""] = child
+                bodies[article.attrs.get("id") or ""] = child
     return bodies
