@@ -179,6 +179,8 @@ def conversation(browser: Browser, base: str, out: Path, *, stress: bool) -> Non
     delete(bob, "Oops, wrong room")
     send(bob, "Here's the trail for Saturday: https://www.openstreetmap.org/way/24583110")
     send(alice, "Looks lovely. Count me in! I'll bring sandwiches.")
+    send(bob, "Great. Meet at the station at 9?")
+    send(alice, "See you there!")
     if stress:
         send(bob, "a" * 300)
         send(alice, "https://example.com/" + "very-long-path/" * 12 + "?query=" + "x" * 60)
