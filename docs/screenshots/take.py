@@ -207,7 +207,11 @@ def conversation(browser: Browser, base: str, out: Path, *, stress: bool) -> Non
         shoot(alice, out / "logout-phone.png")
         alice.go_back()
 
+    # Reload: the screenshots show the saved history as a page load renders it.
     for page in (alice, bob):
+        open_room(page, base, "lobby")
+        expect(page.get_by_role("list", name="Online")).to_contain_text("alice")
+        expect(page.get_by_role("list", name="Online")).to_contain_text("bob")
         page.get_by_label("Message", exact=True).blur()
         page.mouse.move(0, 0)
     shoot(alice, out / "room-phone.png")
@@ -216,6 +220,16 @@ def conversation(browser: Browser, base: str, out: Path, *, stress: bool) -> Non
     alice.goto(f"{base}/rooms/")
     shoot(alice, out / "rooms-phone.png")
     if stress:
+        # Keyboard users: the skip link, then a visible ring on each stop.
+        alice.keyboard.press("Tab")
+        shoot(alice, out / "focus-skip-phone.png")
+        for _ in range(4):
+            alice.keyboard.press("Tab")
+        shoot(alice, out / "focus-rooms-phone.png")
+        alice.goto(f"{base}/rooms/lobby/")
+        alice.locator("#messages article", has_text="See you there").get_by_role(
+            "button", name="Edit").focus()
+        shoot(alice, out / "focus-edit-phone.png")
         for name in ("password/change", "email"):
             alice.goto(f"{base}/accounts/{name}/")
             shoot(alice, out / f"account-{name.replace('/', '-')}-phone.png")
