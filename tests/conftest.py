@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -21,10 +22,18 @@ PASSWORD = "correct-horse-battery-staple"
 ORIGIN = (b"origin", b"http://127.0.0.1")
 
 
+@functools.cache
+def _password_hash() -> str:
+    from django.contrib.auth.hashers import make_password
+
+    return make_password(PASSWORD)
+
+
 @pytest.fixture
 def make_user(db) -> Callable[..., User]:  # noqa: ANN001
     def make(username: str = "alice") -> User:
-        return User.objects.create_user(username=username, password=PASSWORD)
+        # A real PBKDF2 hash of PASSWORD, computed once: hashing is slow on purpose.
+        return User.objects.create(username=username, password=_password_hash())
 
     return make
 
