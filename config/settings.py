@@ -210,8 +210,9 @@ CHAT_RATE_WINDOW = env_int("CHAT_RATE_WINDOW", 10)
 # Presence: a connection heartbeats every INTERVAL seconds and is online for TTL seconds after.
 CHAT_PRESENCE_INTERVAL = env_int("CHAT_PRESENCE_INTERVAL", 15)
 CHAT_PRESENCE_TTL = env_int("CHAT_PRESENCE_TTL", 40)
-# Catch-up: more missed changes than this and the client gets the latest page instead.
-CHAT_CATCHUP_LIMIT = 200
+# Catch-up: more missed changes than this and the client gets the latest page instead
+# (one page of 50: every frame we send stays far below Daphne's message size cap).
+CHAT_CATCHUP_LIMIT = 50
 # Largest websocket frame the consumer looks at (Daphne's own cap is set in the Procfile).
 CHAT_MAX_FRAME_BYTES = 16 * 1024
 
