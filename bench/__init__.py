@@ -1,0 +1,1 @@
+"""Load benchmark of Chatrooms against the bare Channels tutorial (docs/performance.md)."""

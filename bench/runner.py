@@ -1,0 +1,283 @@
+"""``python -m bench``: run the standard scenarios against our server and the baseline.
+
+Scenarios (docs/performance.md explains each):
+  a  100 clients, 5 senders x 2/s        (1,000 deliveries/s)
+  b  200 clients, 10 senders x 2/s       (4,000 deliveries/s)
+  c  200 clients, 10 senders, rate stepped up until p99 > 500 ms or anything is lost
+  d  idle capacity: connections up to 5,000 on one process; memory each; CPU at rest
+  e  room page and "load older" with 100,000 messages of history
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import accounts, dbsetup, drive, report
+from bench.servers import RESULTS, ROOT, Redis, Server, raise_open_files_limit
+
+DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/chatrooms_bench"
+RATE_LIMIT = "100000"  # per user per window: senders must never be refused
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scenarios", default="abcde",
+                        help="which scenarios to run, e.g. 'b' or 'abe' (default: abcde)")
+    parser.add_argument("--quick", action="store_true",
+                        help="one short run of each (a smoke test, numbers not comparable)")
+    parser.add_argument("--runs", type=int, help="runs per scenario a/b (default 3; quick 1)")
+    parser.add_argument("--duration", type=float, help="seconds of sending per run (default 15)")
+    parser.add_argument("--variants", default="ours,ours-core,baseline",
+                        help="servers for a and b (ours = RedisPubSubChannelLayer, "
+                             "ours-core = RedisChannelLayer, baseline = tutorial echo)")
+    parser.add_argument("--ramp-variants", default="ours,baseline",
+                        help="servers for c and d (default: ours,baseline)")
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"),
+                        help=f"database for our server (default {DEFAULT_DATABASE}; "
+                             "'sqlite' for a file in bench/results/)")
+    parser.add_argument("--redis-url", help="use this Redis instead of starting a private one "
+                        "(it is FLUSHED before every measurement)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="load generator processes (default 1)")
+    parser.add_argument("--capacity", type=int, default=5000, help="scenario d target")
+    parser.add_argument("--history", type=int, default=100_000, help="scenario e messages")
+    parser.add_argument("--relogin", action="store_true", help="ignore cached sessions")
+    parser.add_argument("--profile", action="store_true",
+                        help="record py-spy profiles (needs py-spy in the venv) during a/b")
+    return parser.parse_args(argv)
+
+
+# ---------------------------------------------------------------------------- setup
+def database_url(option: str | None) -> str:
+    if option == "sqlite":
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{RESULTS / 'bench.sqlite3'}"
+    return option or DEFAULT_DATABASE
+
+
+def create_postgres_database(url: str) -> None:
+    """Create the database named in ``url`` if it does not exist yet."""
+    import psycopg
+    from psycopg import sql
+
+    info = psycopg.conninfo.conninfo_to_dict(url)
+    name = info.pop("dbname")
+    with psycopg.connect(**info, dbname="postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def django_script(module: str, args: list[str], env: dict[str, str]) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, "-m", module, *args], cwd=ROOT, check=True, capture_output=True,
+        text=True, env={**os.environ, **env, "DJANGO_SETTINGS_MODULE": "bench.settings"},
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def versions() -> dict[str, str]:
+    from importlib.metadata import version
+
+    names = ["Django", "channels", "channels-redis", "daphne", "Twisted", "redis", "hiredis",
+             "psycopg", "websockets"]
+    found = {name: version(name) for name in names}
+    found["python"] = platform.python_version()
+    redis_server = subprocess.run(["redis-server", "--version"], capture_output=True, text=True)
+    found["redis-server"] = redis_server.stdout.split("v=")[-1].split()[0]
+    return found
+
+
+def machine() -> dict[str, Any]:
+    import psutil
+
+    cpu_model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu_model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = round(psutil.virtual_memory().total / 2**30, 1)
+    return {"cores": psutil.cpu_count(), "memory_gb": memory, "cpu": cpu_model,
+            "os": platform.platform(), "load_before": os.getloadavg()}
+
+
+# ---------------------------------------------------------------------------- scenarios
+def median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in runs[0].items():
+        values = [r[key] for r in runs if isinstance(r.get(key), int | float)]
+        if isinstance(value, int | float) and not isinstance(value, bool) and values:
+            out[key] = statistics.median(values)
+        else:
+            out[key] = value
+    return out
+
+
+def rotate(items: list[str], by: int) -> list[str]:
+    by %= len(items)
+    return items[by:] + items[:by]
+
+
+def run_load_scenario(setup: drive.Setup, name: str, variants: list[str], runs: int,
+                      duration: float, clients: int, senders: int, rate: float) -> dict[str, Any]:
+    per_variant: dict[str, list[dict[str, Any]]] = {v: [] for v in variants}
+    for i in range(runs):
+        for variant in rotate(variants, i):  # alternate order against drift
+            result = drive.load(setup, variant, label=name, clients=clients, senders=senders,
+                                rate=rate, duration=duration, users=clients)
+            per_variant[variant].append(result)
+            print(report.one_line(name, i + 1, result), flush=True)
+    return {
+        "runs": per_variant,
+        "median": {v: median_of(rs) for v, rs in per_variant.items()},
+    }
+
+
+def is_clean(result: dict[str, Any]) -> bool:
+    return (result["lost"] == 0 and result["duplicates"] == 0 and result["refused"] == 0
+            and result["p99_ms"] <= 500)
+
+
+def run_ramp(setup: drive.Setup, variants: list[str], rates: list[float], duration: float
+             ) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for variant in variants:
+        steps = []
+        best = None
+        for rate in rates:
+            result = drive.load(setup, variant, label="c", clients=200, senders=10, rate=rate,
+                                duration=duration, users=200)
+            result["clean"] = is_clean(result)
+            steps.append(result)
+            print(report.one_line(f"c@{rate:g}/s", 1, result), flush=True)
+            if not result["clean"]:
+                break
+            best = result
+        out[variant] = {"steps": steps, "best": best}
+    return out
+
+
+def run_capacity(setup: drive.Setup, variants: list[str], target: int, rest: float
+                 ) -> dict[str, Any]:
+    out = {}
+    for variant in variants:
+        result = drive.capacity(setup, variant, label="d", target=target,
+                                step=max(500, target // 5), users=len(setup.cookies), rest=rest)
+        out[variant] = result
+        print(f"d {variant}: {result['opened']} open, {result['failed']} failed, "
+              f"{result['kb_per_connection']:.1f} KB/conn, rest CPU {result['rest_cpu_pct']:.1f}%, "
+              f"probe {result['probe_deliveries']}/{result['probe_expected']}", flush=True)
+    return out
+
+
+def run_history(setup: drive.Setup, messages: int, repeat: int) -> dict[str, Any]:
+    result = django_script("bench.history", ["--messages", str(messages), "--repeat",
+                                             str(repeat)], setup.env)
+    # The same pages through the live server, as a browser gets them.
+    server = Server("ours", setup.env, log_name="e-ours").start()
+    try:
+        live = {}
+        for slug, paths in result["paths"].items():
+            live[slug] = {}
+            for what, path in paths.items():
+                accounts.get(server.base_url, path, setup.cookies[0])  # warm
+                times = []
+                for _ in range(repeat):
+                    started = time.perf_counter()
+                    status, _body = accounts.get(server.base_url, path, setup.cookies[0])
+                    times.append((time.perf_counter() - started) * 1000)
+                    if status != 200:
+                        raise RuntimeError(f"{path}: HTTP {status}")
+                live[slug][what] = statistics.median(times)
+        result["live_median_ms"] = live
+    finally:
+        server.stop()
+    print(report.history_lines(result), flush=True)
+    return result
+
+
+# ---------------------------------------------------------------------------- main
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    quick = args.quick
+    runs = args.runs or (1 if quick else 3)
+    duration = args.duration or (6.0 if quick else 15.0)
+    variants = [v.strip() for v in args.variants.split(",") if v.strip()]
+    ramp_variants = [v.strip() for v in args.ramp_variants.split(",") if v.strip()]
+    scenarios = set(args.scenarios)
+
+    nofile = raise_open_files_limit()
+    db_url = database_url(args.database_url)
+    if db_url.startswith("postgres"):
+        create_postgres_database(db_url)
+    started = time.time()
+    info = {"machine": machine(), "versions": versions(), "argv": sys.argv[1:],
+            "database": db_url.split("@")[-1], "open_files_limit": nofile,
+            "quick": quick, "runs": runs, "duration": duration}
+    print(f"bench: {info['machine']}, database {info['database']}", flush=True)
+
+    redis = Redis(args.redis_url)
+    env = {"REDIS_URL": redis.url, "DATABASE_URL": db_url, "CHAT_RATE_LIMIT": RATE_LIMIT}
+    results: dict[str, Any] = {"info": info}
+    try:
+        users = 200
+        info["setup"] = django_script("bench.dbsetup", ["--users", str(users)], env)
+        login_server = Server("ours", env, log_name="login").start()
+        try:
+            t = time.monotonic()
+            cache = RESULTS / f"sessions-{hashlib.sha256(db_url.encode()).hexdigest()[:12]}.json"
+            cookies, logins = accounts.sessions(
+                login_server.base_url, [dbsetup.username(i) for i in range(users)],
+                dbsetup.PASSWORD, cache, relogin=args.relogin,
+            )
+            info["logins"] = {"through_form": logins, "seconds": round(time.monotonic() - t, 1)}
+        finally:
+            login_server.stop()
+        print(f"bench: {users} users ready ({logins} logged in through the form)", flush=True)
+        profile_dir = RESULTS / "profiles" if args.profile else None
+        setup = drive.Setup(redis=redis, env=env, cookies=cookies, workers=args.workers,
+                            profile_dir=profile_dir)
+
+        if "a" in scenarios:
+            results["a"] = run_load_scenario(setup, "a", variants, runs, duration,
+                                             clients=100, senders=5, rate=2)
+        if "b" in scenarios:
+            results["b"] = run_load_scenario(setup, "b", variants, runs, duration,
+                                             clients=200, senders=10, rate=2)
+        setup.profile_dir = None
+        if "c" in scenarios:
+            # Messages/s from 10 senders to 200 clients: x200 deliveries/s.
+            levels = [5, 10, 20] if quick else [5, 10, 15, 20, 30, 40, 50, 60, 80, 100]
+            rates = [level / 10 for level in levels]
+            results["c"] = run_ramp(setup, ramp_variants, rates, 5.0 if quick else 8.0)
+        if "d" in scenarios:
+            target = min(args.capacity, 1000) if quick else args.capacity
+            results["d"] = run_capacity(setup, ramp_variants, target, 10.0 if quick else 30.0)
+        if "e" in scenarios:
+            results["e"] = run_history(setup, min(args.history, 10_000) if quick else args.history,
+                                       repeat=10 if quick else 30)
+    finally:
+        redis.stop()
+    info["seconds"] = round(time.time() - started)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{stamp}.json").write_text(json.dumps(results, indent=1, default=str))
+    markdown = report.markdown(results)
+    (RESULTS / f"{stamp}.md").write_text(markdown)
+    (RESULTS / "latest.md").write_text(markdown)
+    print(markdown)
+    print(f"bench: results in bench/results/{stamp}.json and .md ({info['seconds']} s)")

@@ -1,0 +1,225 @@
+"""Processes under test: a private Redis, the bench database, Daphne for us and the baseline.
+
+Every server is started fresh for each measurement with the same Daphne command line
+as the Procfile, and watched with psutil (CPU time and resident memory of its pid).
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+LOGS = RESULTS / "logs"
+
+
+
+def procfile_daphne_options() -> list[str]:
+    """The Daphne options of the Procfile's web process, without address and application.
+
+    Both servers run with them, so we measure what production runs.
+    """
+    line = next(
+        line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("web:")
+    )
+    tokens = shlex.split(line.removeprefix("web:"))
+    if tokens[0] != "daphne":
+        raise RuntimeError("the Procfile's web process is not Daphne")
+    options, skip = [], False
+    for token in tokens[1:-1]:  # the last token is the application
+        if skip:
+            skip = False
+        elif token in {"--bind", "-b", "--port", "-p"}:
+            skip = True
+        else:
+            options.append(token)
+    return options
+
+
+VARIANTS = {
+    # name: (ASGI application, settings module, extra environment)
+    "ours": ("config.asgi:application", "bench.settings", {"CHANNEL_LAYER": "pubsub"}),
+    "ours-core": ("config.asgi:application", "bench.settings", {"CHANNEL_LAYER": "core"}),
+    "baseline": ("bench.baseline.asgi:application", "bench.baseline.settings", {}),
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float, proc: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"process exited with {proc.returncode} before listening")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on port {port} after {timeout} s")
+
+
+def raise_open_files_limit() -> int:
+    """Raise this process's (and its children's) open-file limit to the hard limit."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = hard if hard != resource.RLIM_INFINITY else 65536
+    if soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def stop_process(proc: subprocess.Popen, timeout: float = 10) -> None:
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+
+
+# ---------------------------------------------------------------------------- Redis
+class Redis:
+    """A private redis-server on a free port, or an existing one given by URL."""
+
+    def __init__(self, url: str | None = None) -> None:
+        self.proc: subprocess.Popen | None = None
+        if url:
+            self.url = url
+            self.pid = None
+            return
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise RuntimeError("redis-server is not installed; pass --redis-url")
+        port = free_port()
+        self.proc = subprocess.Popen(
+            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--maxclients", "20000"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        wait_for_port(port, 10, self.proc)
+        self.url = f"redis://127.0.0.1:{port}/0"
+        self.pid = self.proc.pid
+
+    def flush(self) -> None:
+        import redis
+
+        client = redis.Redis.from_url(self.url)
+        try:
+            client.flushdb()
+        finally:
+            client.close()
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            stop_process(self.proc)
+
+
+# ---------------------------------------------------------------------------- Daphne
+@dataclass
+class Server:
+    variant: str
+    env: dict[str, str]
+    log_name: str
+    port: int = 0
+    proc: subprocess.Popen | None = None
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> Server:
+        app, settings_module, extra = VARIANTS[self.variant]
+        self.port = free_port()
+        env = {**os.environ, **self.env, **extra, "DJANGO_SETTINGS_MODULE": settings_module}
+        LOGS.mkdir(parents=True, exist_ok=True)
+        log = open(LOGS / f"{self.log_name}.log", "ab")  # noqa: SIM115 - closed with the process
+        daphne = Path(sys.executable).with_name("daphne")
+        command = [str(daphne), "--bind", "127.0.0.1", "--port", str(self.port),
+                   *procfile_daphne_options(), app]
+        self.proc = subprocess.Popen(
+            command,
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        log.close()
+        wait_for_port(self.port, 60, self.proc)
+        if self.variant != "baseline":
+            # First request loads URLconf, templates and the database connection.
+            urllib.request.urlopen(f"{self.base_url}/accounts/login/", timeout=30).read()
+        return self
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            stop_process(self.proc)
+
+
+# ---------------------------------------------------------------------------- monitor
+@dataclass
+class Watch:
+    """CPU time and peak resident memory of some processes, sampled in a thread."""
+
+    pids: dict[str, int]
+    interval: float = 0.2
+    peak_rss: dict[str, int] = field(default_factory=dict)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def __post_init__(self) -> None:
+        self.procs = {name: psutil.Process(pid) for name, pid in self.pids.items()}
+
+    def cpu(self) -> dict[str, float]:
+        out = {}
+        for name, proc in self.procs.items():
+            try:
+                times = proc.cpu_times()
+                out[name] = times.user + times.system
+            except psutil.Error:
+                out[name] = float("nan")
+        return out
+
+    def rss(self, name: str) -> int:
+        return self.procs[name].memory_info().rss
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for name, proc in self.procs.items():
+                try:
+                    rss = proc.memory_info().rss
+                except psutil.Error:
+                    continue
+                self.peak_rss[name] = max(self.peak_rss.get(name, 0), rss)
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> Watch:
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
