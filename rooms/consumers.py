@@ -16,12 +16,14 @@ import asyncio
 import json
 import logging
 import random
+import time
 import uuid
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
 
@@ -42,6 +44,14 @@ ERROR_TOO_LARGE = "That message is too large to send."
 ERROR_UNKNOWN_ACTION = "That action is not supported."
 ERROR_INTERNAL = "Something went wrong on our side; nothing was changed."
 
+# A connection may send this many frames per message it may post in a rate window
+# (room for sync, edits and refused sends). Daphne parses every frame on the process's
+# one event loop before any limit applies, so a client flooding beyond that slows
+# everyone: it is hung up on, and the user may not reconnect for one window.
+FRAMES_PER_MESSAGE = 3
+CLOSE_FLOODING = 4429
+ERROR_FLOODING = "Too many messages at once: you were disconnected. Wait a moment, then reload."
+
 
 def _first_error(form: Form) -> str:
     for errors in form.errors.values():
@@ -57,6 +67,10 @@ def _error_text(exc: Exception) -> str:
     return str(exc) or "You are not allowed to do that."
 
 
+def _flood_key(user_id: int) -> str:
+    return f"flooded:{user_id}"
+
+
 class RoomConsumer(AsyncWebsocketConsumer):
     room_id: int | None = None
 
@@ -65,6 +79,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.close()  # before accept: the handshake is refused (HTTP 403)
+            return
+        if await cache.aget(_flood_key(user.pk)):
+            await self.close()  # hung up on for flooding moments ago
             return
         room = await database_sync_to_async(selectors.room_by_slug)(
             self.scope["url_route"]["kwargs"]["slug"]
@@ -85,6 +102,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         # Read the room's seq after joining the group: anything later arrives live.
         self.seq = await database_sync_to_async(self._current_seq)()
         self.delivered_live = False
+        self.frames_since, self.frames_seen, self.hung_up = time.monotonic(), 0, False
         await self.accept()
         await self._touch_presence(send_to_self=True)
         self.heartbeat = asyncio.create_task(self._heartbeat())
@@ -112,6 +130,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
         # database_sync_to_async, which closes stale connections itself.
         if message["type"] in {"room.event", "room.presence", "session.ended"}:
             await getattr(self, message["type"].replace(".", "_"))(message)
+            return
+        if message["type"] == "websocket.receive" and not self._within_frame_budget():
+            # Checked before Channels' database-thread hop: a flood costs no thread time.
+            await self._hang_up_on_flood()
             return
         await super().dispatch(message)
 
@@ -214,6 +236,22 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.close(code=CLOSE_LOGGED_OUT)
 
     # ----------------------------------------------------------------- helpers
+    def _within_frame_budget(self) -> bool:
+        now = time.monotonic()
+        if now - self.frames_since >= settings.CHAT_RATE_WINDOW:
+            self.frames_since, self.frames_seen = now, 0
+        self.frames_seen += 1
+        return self.frames_seen <= FRAMES_PER_MESSAGE * settings.CHAT_RATE_LIMIT
+
+    async def _hang_up_on_flood(self) -> None:
+        if self.hung_up:
+            return  # frames already queued before the close: dropped
+        self.hung_up = True
+        logger.warning("user %s flooded room %s: disconnected", self.user.pk, self.room_id)
+        await cache.aset(_flood_key(self.user.pk), True, timeout=settings.CHAT_RATE_WINDOW)
+        await self.send_error(ERROR_FLOODING)
+        await self.close(code=CLOSE_FLOODING)
+
     async def send_error(self, text: str) -> None:
         await self.send(text_data=render.error_frame(text))
 
