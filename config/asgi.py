@@ -18,7 +18,11 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from config import flow_control  # noqa: E402
 from rooms.routing import websocket_urlpatterns  # noqa: E402
+
+# Under Daphne, stop reading a websocket whose frames the app has not caught up with.
+flow_control.install()
 
 application = ProtocolTypeRouter(
     {
