@@ -37,10 +37,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true",
                         help="one short run of each (a smoke test, numbers not comparable)")
     parser.add_argument("--runs", type=int, help="runs per scenario a/b (default 3; quick 1)")
-    parser.add_argument("--duration", type=float, help="seconds of sending per run (default 15)")
+    parser.add_argument("--duration", type=float, help="seconds of sending per run (default 10)")
     parser.add_argument("--variants", default="ours,ours-core,baseline",
                         help="servers for a and b (ours = RedisPubSubChannelLayer, "
-                             "ours-core = RedisChannelLayer, baseline = tutorial echo)")
+                             "ours-core = RedisChannelLayer, ours-pool = ours with a "
+                             "PostgreSQL connection pool, baseline = tutorial echo)")
     parser.add_argument("--ramp-variants", default="ours,baseline",
                         help="servers for c and d (default: ours,baseline)")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"),
@@ -215,7 +216,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     quick = args.quick
     runs = args.runs or (1 if quick else 3)
-    duration = args.duration or (6.0 if quick else 15.0)
+    duration = args.duration or (6.0 if quick else 10.0)
     variants = [v.strip() for v in args.variants.split(",") if v.strip()]
     ramp_variants = [v.strip() for v in args.ramp_variants.split(",") if v.strip()]
     scenarios = set(args.scenarios)
@@ -266,7 +267,7 @@ def main(argv: list[str] | None = None) -> None:
             results["c"] = run_ramp(setup, ramp_variants, rates, 5.0 if quick else 8.0)
         if "d" in scenarios:
             target = min(args.capacity, 1000) if quick else args.capacity
-            results["d"] = run_capacity(setup, ramp_variants, target, 10.0 if quick else 30.0)
+            results["d"] = run_capacity(setup, ramp_variants, target, 10.0 if quick else 20.0)
         if "e" in scenarios:
             results["e"] = run_history(setup, min(args.history, 10_000) if quick else args.history,
                                        repeat=10 if quick else 30)

@@ -9,12 +9,17 @@ Only what a load test from one machine needs differs:
 Redis, the database, the channel layer kind and the per-user message rate limit come
 from the environment exactly as in production (``REDIS_URL``, ``DATABASE_URL``,
 ``CHANNEL_LAYER``, ``CHAT_RATE_LIMIT``).
+
+``BENCH_DB_POOL=1`` (the ``ours-pool`` variant) measures one lever: Django's PostgreSQL
+connection pool (psycopg-pool) instead of a new connection for every database hop.
 """
 
 from __future__ import annotations
 
+import os
+
 from config.settings import *  # noqa: F403
-from config.settings import STORAGES
+from config.settings import DATABASES, STORAGES
 
 DEBUG = False
 ACCOUNT_RATE_LIMITS = False
@@ -24,3 +29,6 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = False
+
+if os.environ.get("BENCH_DB_POOL") and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 2, "max_size": 10}
