@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+import redis.exceptions
+
 
 def redis_connection_options(url: str) -> dict[str, object]:
     """Keyword arguments for redis-py's ``from_url``.
 
     redis-py 8 defaults to a 5 s socket timeout, which kills a channel layer's idle
     blocking read; keepalives and health checks find dead connections instead.
+    Heroku Redis closes connections idle for 300 s, and a pool built by ``from_url``
+    does not retry by default: the first publish (or rate-limit count) after a quiet
+    spell would fail. One retry on a fresh connection covers that.
     Heroku Redis (``rediss://``) presents a self-signed certificate.
     """
     options: dict[str, object] = {
@@ -17,6 +22,7 @@ def redis_connection_options(url: str) -> dict[str, object]:
         "socket_connect_timeout": 5,
         "socket_keepalive": True,
         "health_check_interval": 30,
+        "retry_on_error": [redis.exceptions.ConnectionError],
     }
     if urlsplit(url).scheme == "rediss":
         options["ssl_cert_reqs"] = None
