@@ -7,6 +7,7 @@ tests exercise the flags production runs with.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import shutil
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -188,6 +190,29 @@ def manage(*args: str, env: dict[str, str], cwd: Path = REPO, timeout: float = 1
         f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
     )
     return result.stdout
+
+
+@contextlib.contextmanager
+def redis_server(workdir: Path, *args: str) -> Iterator[int]:
+    """A private redis-server (extra ``args`` e.g. for TLS); yields its port."""
+    if shutil.which("redis-server") is None:
+        raise AssertionError("redis-server is not installed (apt-get install redis-server).")
+    port = free_port()
+    log = workdir / f"redis-{port}.log"
+    listen = ["--port", "0", "--tls-port", str(port)] if "--tls-cert-file" in args else [
+        "--port", str(port)
+    ]
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            ["redis-server", *listen, "--bind", HOST, "--save", "", "--appendonly", "no",
+             "--dir", str(workdir), *args],
+            stdout=out, stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_for_port(port, process=process, log=log)
+        yield port
+    finally:
+        stop_process(process)
 
 
 # --------------------------------------------------------------------------- databases

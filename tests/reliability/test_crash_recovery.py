@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from django.conf import settings
 
 from tests.reliability.peers import message_ids
 from tests.reliability.tabs import Tab, eventually, session_context
@@ -136,19 +137,20 @@ async def test_stopped_process_closes_so_tabs_reconnect_and_a_long_gap_redraws_t
     code = await alice.wait_closed()
     assert code in RECONNECTING_CODES, f"clients were closed with {code}"
 
-    # More than a catch-up replays (CHAT_CATCHUP_LIMIT = 200) is said meanwhile.
+    # More is said meanwhile than a catch-up replays: the tab gets the latest page.
+    gap = settings.CHAT_CATCHUP_LIMIT + 10
     since = len(bob.frames)
-    for n in range(1, 206):
+    for n in range(1, gap + 1):
         await bob.send(action="send", body=f"while restarting {n}")
-    await bob.wait_for(">while restarting 205<", since=since, timeout=60)
+    await bob.wait_for(f">while restarting {gap}<", since=since, timeout=60)
     sent = [i for f in bob.frames[since:] for i in message_ids(f)]
-    assert len(sent) == 205
+    assert len(sent) == gap
     newest = sent[-1]
+    report(f"SIGTERM -> {gap} messages said on the other process", time.monotonic() - stopped)
 
-    report("SIGTERM -> 205 messages said", time.monotonic() - stopped)
     a.start()
     restarted = time.monotonic()
-    page_size = 50
+    page_size = settings.CHAT_PAGE_SIZE
 
     def redrawn(articles: list[tuple[str, str]]) -> bool:
         return bool(articles) and articles[-1][0] == f"msg-{newest}"

@@ -28,6 +28,7 @@ from tests.reliability.processes import (
     Databases,
     free_port,
     log_tail,
+    redis_server,
     stop_process,
     wait_for_port,
 )
@@ -43,30 +44,19 @@ SLUG_IGNORE = shutil.ignore_patterns(
 @pytest.fixture
 def tls_redis(tmp_path: Path) -> Iterator[str]:
     """A Redis that only speaks TLS, with a self-signed certificate; yields its rediss:// URL."""
-    for tool in ("openssl", "redis-server"):
-        if shutil.which(tool) is None:
-            pytest.fail(f"{tool} is needed to run a TLS Redis (apt-get install {tool}).")
+    if shutil.which("openssl") is None:
+        pytest.fail("openssl is needed to make the TLS Redis's certificate.")
     cert, key = tmp_path / "redis.crt", tmp_path / "redis.key"
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
          "-subj", "/CN=localhost", "-keyout", str(key), "-out", str(cert)],
         check=True, capture_output=True, timeout=60,
     )
-    port = free_port()
-    log = tmp_path / "redis.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            ["redis-server", "--port", "0", "--tls-port", str(port), "--bind", HOST,
-             "--tls-cert-file", str(cert), "--tls-key-file", str(key),
-             "--tls-ca-cert-file", str(cert), "--tls-auth-clients", "no",
-             "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
-            stdout=out, stderr=subprocess.STDOUT,
-        )
-    try:
-        wait_for_port(port, process=process, log=log)
+    with redis_server(
+        tmp_path, "--tls-cert-file", str(cert), "--tls-key-file", str(key),
+        "--tls-ca-cert-file", str(cert), "--tls-auth-clients", "no",
+    ) as port:
         yield f"rediss://{HOST}:{port}/0"
-    finally:
-        stop_process(process)
 
 
 @pytest.fixture
