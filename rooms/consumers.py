@@ -142,7 +142,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if text_data is None:
             await self.send_error(ERROR_NOT_JSON)
             return
-        if len(text_data) > settings.CHAT_MAX_FRAME_BYTES:
+        if len(text_data.encode()) > settings.CHAT_MAX_FRAME_BYTES:
             await self.send_error(ERROR_TOO_LARGE)
             return
         try:
