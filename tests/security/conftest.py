@@ -53,6 +53,16 @@ def forget_rate_limit(user: User) -> None:
     cache.delete_many([f"rl:msg:{user.pk}:{i}" for i in range(index - 2, index + 3)])
 
 
+def open_socket(cookie: bytes | None, slug: str = "lobby") -> WebsocketCommunicator:
+    """A socket from our own page with this Cookie header (or none); not yet connected."""
+    from config.asgi import application
+
+    headers = [(b"origin", b"http://127.0.0.1")]
+    if cookie is not None:
+        headers.append((b"cookie", cookie))
+    return WebsocketCommunicator(application, f"/ws/rooms/{slug}/", headers=headers)
+
+
 async def frames_until_quiet(
     communicator: WebsocketCommunicator, *, quiet: float = 0.3, limit: float = 10
 ) -> list[str]:

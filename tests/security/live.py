@@ -145,3 +145,66 @@ async def ws_connect(host: str, user: User, slug: str = "lobby", **kwargs: objec
         f"ws://{host}/ws/rooms/{slug}/", origin=f"http://{host}",
         additional_headers={"Cookie": cookie}, open_timeout=10, **kwargs,
     )
+
+
+class Inbox:
+    """Reads one ``websockets`` connection in the background and keeps every frame.
+
+    Keeping up with the server matters: a client that stops reading would slow the
+    server's writes and skew what is measured.
+    """
+
+    def __init__(self, ws) -> None:  # noqa: ANN001
+        import asyncio
+
+        self.ws = ws
+        self.frames: list[tuple[float, str]] = []
+        self.closed = False
+        self._new = asyncio.Event()
+        self._task = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        from websockets.exceptions import ConnectionClosed
+
+        try:
+            async for frame in self.ws:
+                self.frames.append((time.perf_counter(), frame))
+                self._new.set()
+        except ConnectionClosed:
+            pass
+        finally:
+            self.closed = True
+            self._new.set()
+
+    async def wait_for(self, needle: str, *, start: int = 0, timeout: float = 15) -> float:
+        """When the first frame from index ``start`` containing ``needle`` arrived."""
+        import asyncio
+
+        deadline = time.perf_counter() + timeout
+        while True:
+            self._new.clear()
+            for arrived, frame in self.frames[start:]:
+                if needle in frame:
+                    return arrived
+            if self.closed:
+                raise AssertionError(f"the socket closed before {needle[:60]!r} arrived")
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0:
+                raise AssertionError(f"{needle[:60]!r} did not arrive within {timeout} s")
+            try:
+                await asyncio.wait_for(self._new.wait(), remaining)
+            except TimeoutError:
+                pass
+
+    async def wait_closed(self, *, timeout: float = 10) -> None:
+        """Until the server has closed (or dropped) the connection."""
+        import asyncio
+
+        await asyncio.wait_for(asyncio.shield(self._task), timeout)
+
+    def count(self, needle: str) -> int:
+        return sum(needle in frame for _, frame in self.frames)
+
+    async def close(self) -> None:
+        await self.ws.close()
+        await self._task

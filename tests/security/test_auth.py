@@ -5,26 +5,16 @@ from __future__ import annotations
 import pytest
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import Client
 
 from rooms.models import Message
 from tests.conftest import connect, receive_until, send_json, session_cookie_for
-from tests.security.conftest import close_code
+from tests.security.conftest import close_code, open_socket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 CLOSE_LOGGED_OUT = 4401
-
-
-async def open_socket(cookie: bytes | None, slug: str = "lobby") -> WebsocketCommunicator:
-    from config.asgi import application
-
-    headers = [(b"origin", b"http://127.0.0.1")]
-    if cookie is not None:
-        headers.append((b"cookie", cookie))
-    return WebsocketCommunicator(application, f"/ws/rooms/{slug}/", headers=headers)
 
 
 @pytest.mark.parametrize(
@@ -33,7 +23,7 @@ async def open_socket(cookie: bytes | None, slug: str = "lobby") -> WebsocketCom
     ids=["no-cookie", "forged-session", "empty-session"],
 )
 async def test_anonymous_socket_is_refused_and_hears_nothing(alice, lobby, cookie) -> None:  # noqa: ANN001
-    anonymous = await open_socket(cookie)
+    anonymous = open_socket(cookie)
     connected, _ = await anonymous.connect(timeout=5)
     assert not connected
     async with connect(alice) as ws_alice:
@@ -48,7 +38,7 @@ async def test_anonymous_socket_is_refused_and_hears_nothing(alice, lobby, cooki
 
 
 async def test_socket_to_a_room_that_does_not_exist_is_refused(alice, lobby) -> None:  # noqa: ANN001
-    ws = await open_socket(await database_sync_to_async(session_cookie_for)(alice), "no-such-room")
+    ws = open_socket(await database_sync_to_async(session_cookie_for)(alice), "no-such-room")
     connected, _ = await ws.connect(timeout=5)
     assert not connected
     await ws.disconnect()
@@ -79,7 +69,7 @@ async def test_logging_out_closes_that_sessions_sockets_only(alice, lobby) -> No
     assert await Message.objects.filter(author=alice, body="still here on my phone").aexists()
 
     # The laptop's old cookie no longer opens a socket.
-    again = await open_socket(laptop)
+    again = open_socket(laptop)
     connected, _ = await again.connect(timeout=5)
     assert not connected
     await again.disconnect()

@@ -31,7 +31,7 @@ print(json.dumps({name: getattr(s, name, None) for name in [
     "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_PROXY_SSL_HEADER",
     "SECURE_SSL_REDIRECT", "X_FRAME_OPTIONS", "SECURE_CONTENT_TYPE_NOSNIFF",
     "ALLAUTH_TRUSTED_PROXY_COUNT", "ACCOUNT_RATE_LIMITS", "CACHES",
-]}))
+]}, default=repr))
 """
 
 # What an operator sees from the outside: plain HTTP and HTTPS through Heroku's router.
