@@ -215,6 +215,9 @@ CHAT_PRESENCE_TTL = env_int("CHAT_PRESENCE_TTL", 40)
 CHAT_CATCHUP_LIMIT = 50
 # Largest websocket frame the consumer looks at (Daphne's own cap is set in the Procfile).
 CHAT_MAX_FRAME_BYTES = 16 * 1024
+# Largest frame the consumer sends. Daphne's --websocket-max-message-size (Procfile) also
+# caps outgoing frames: a catch-up bigger than this is sent as a smaller page instead.
+CHAT_MAX_SENT_FRAME_BYTES = 512 * 1024
 
 # ---------------------------------------------------------------------------
 # Internationalisation

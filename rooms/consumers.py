@@ -270,17 +270,26 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return
         seq = max(self.seq, messages[-1].seq)
         html = await database_sync_to_async(render.catchup_frame)(messages, after=after, seq=seq)
+        if len(html.encode()) > settings.CHAT_MAX_SENT_FRAME_BYTES:
+            # Long, link-heavy messages: more than Daphne would send in one frame.
+            await self._send_reset()
+            return
         self.seq = seq
         await self.send(text_data=html)
 
     async def _send_reset(self) -> None:
         def build() -> tuple[int, str]:
             seq = self._current_seq()
-            page = selectors.message_page(room=self.room, max_seq=seq)
-            html = render.reset_frame(
-                room=self.room, messages=page.messages, has_more=page.has_more, seq=seq
-            )
-            return seq, html
+            limit = settings.CHAT_PAGE_SIZE
+            while True:
+                page = selectors.message_page(room=self.room, max_seq=seq, limit=limit)
+                html = render.reset_frame(
+                    room=self.room, messages=page.messages, has_more=page.has_more, seq=seq
+                )
+                # The newest messages that fit in one frame; older ones stay a click away.
+                if limit == 1 or len(html.encode()) <= settings.CHAT_MAX_SENT_FRAME_BYTES:
+                    return seq, html
+                limit //= 2
 
         seq, html = await database_sync_to_async(build)()
         self.seq = max(self.seq, seq)
