@@ -21,6 +21,7 @@ from django.conf import settings
 from django.test import Client
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from rooms import services
 from rooms.consumers import CLOSE_FLOODING, ERROR_FLOODING, ERROR_TOO_LARGE, FRAMES_PER_MESSAGE
 from rooms.models import Message
 from tests.conftest import PASSWORD, connect, receive_until, send_json, session_cookie_for
@@ -30,7 +31,7 @@ from tests.security.conftest import (
     next_error,
     open_socket,
 )
-from tests.security.html import error_text
+from tests.security.html import error_text, find
 from tests.security.live import (
     Inbox,
     procfile_daphne,
@@ -405,3 +406,30 @@ def test_login_limits_key_on_the_address_herokus_router_saw(
         for n in range(12)
     ]
     assert others == ["wrong"] * 12
+
+
+# ----------------------------------------------------------------- frames we send
+LINK_HEAVY = " ".join(["ab.com"] * 285)  # ~2,000 characters, ~24 KB of links once rendered
+
+
+async def test_catch_up_frames_stay_within_what_daphne_will_send(
+    alice, bob, lobby, settings  # noqa: ANN001
+) -> None:
+    """Daphne's message cap applies to what the server sends too: a catch-up of long,
+    link-heavy messages must still fit in one frame (a smaller page, the rest a click
+    away), or a reconnecting page would miss them."""
+    settings.CHAT_RATE_LIMIT = 1000
+    message_cap = procfile_option("--websocket-max-message-size")
+    assert settings.CHAT_MAX_SENT_FRAME_BYTES <= message_cap
+    for _ in range(settings.CHAT_CATCHUP_LIMIT):
+        await sync_to_async(services.message_create)(room=lobby, author=alice, body=LINK_HEAVY)
+    newest = await Message.objects.alatest("pk")
+    for after in (0, 1):  # a full redraw, and a catch-up of all but the first
+        async with connect(bob) as ws:
+            await send_json(ws, action="sync", after=after)
+            frame = await ws.receive_from(timeout=10)
+            assert len(frame.encode()) <= settings.CHAT_MAX_SENT_FRAME_BYTES
+            assert f'id="msg-{newest.pk}"' in frame
+            assert "Load older messages" in frame
+            (cursor,) = find(frame, id="cursor")
+            assert cursor.attrs["value"] == str(newest.seq)
