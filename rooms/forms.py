@@ -10,6 +10,7 @@ from django.utils.text import slugify
 from rooms.models import Room
 
 BODY_REQUIRED = "Type a message before sending."
+BODY_UNREADABLE = "That message contains characters that cannot be shown."
 BODY_TOO_LONG = "Messages can be at most %(limit_value)d characters (this one has %(show_value)d)."
 
 
@@ -26,6 +27,12 @@ class BodyField(forms.CharField):
         if value is not None and not isinstance(value, str):
             raise ValidationError("The message text must be a string.", code="invalid")
         value = super().to_python(value)
+        if not value.isascii():
+            try:
+                value.encode()
+            except UnicodeEncodeError:
+                # JSON can spell half a surrogate pair ("\ud800"), which no database stores.
+                raise ValidationError(BODY_UNREADABLE, code="invalid") from None
         # Normalise line endings so the length limit counts what the user sees.
         return value.replace("\r\n", "\n").replace("\r", "\n")
 
