@@ -2,10 +2,11 @@
 
 Heroku's router cuts a websocket after 55 s without a byte either way; Daphne's pings
 (every 20 s in the Procfile) keep it busy. Scaled down: a router that cuts after 5 s,
-Daphne pinging every second, twelve idle seconds. A second process with the
+Daphne pinging every second, eight idle seconds. A second process with the
 Procfile's ping interval is the control: behind the same router its idle connection is
-cut, so the first one survives because of the pings. Twelve seconds is also longer than
-redis-py's default 5 s socket timeout, which kills idle channel-layer readers.
+cut, so the first one survives because of the pings. Eight seconds is also longer than
+redis-py's default 5 s socket timeout, which kills the idle blocking reads of the core
+channel layer (the pub/sub layer polls).
 """
 
 from __future__ import annotations
@@ -22,13 +23,14 @@ from tests.reliability.router import IdleCuttingProxy
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
 
 ROUTER_IDLE_TIMEOUT = 5.0
-IDLE = 12.0
+IDLE = 8.0
 
 
+@pytest.mark.parametrize("layer", ["pubsub", "core"])
 async def test_idle_connection_outlives_the_router_timeout_and_still_receives(
-    make_cluster,  # noqa: ANN001
+    make_cluster, layer: str,  # noqa: ANN001
 ) -> None:
-    cluster = make_cluster("alice", "bob")
+    cluster = make_cluster("alice", "bob", CHANNEL_LAYER=layer)
     pinging = cluster.daphne("pinging", ping_interval=1)
     control = cluster.daphne("procfile-ping")  # the Procfile's 20 s
 
@@ -55,7 +57,7 @@ async def test_idle_connection_outlives_the_router_timeout_and_still_receives(
         assert not alice.is_closed
         assert alice.frames[quiet_from:] == [], "the idle connection was not idle"
 
-        # After twelve idle seconds on both processes, a message crosses Redis both ways.
+        # After eight idle seconds on both processes, a message crosses Redis both ways.
         message_id = await bob.post("still there?")
         await alice.wait_for(f'id="msg-{message_id}"', since=quiet_from)
         reply = await alice.post("still here")

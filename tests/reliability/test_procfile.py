@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import shlex
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -28,6 +29,7 @@ from tests.reliability.processes import (
     Databases,
     free_port,
     log_tail,
+    procfile,
     redis_server,
     stop_process,
     wait_for_port,
@@ -208,3 +210,16 @@ async def test_procfile_release_and_web_on_postgres_and_tls_redis(
     finally:
         stop_process(web, group=True)
     assert web.returncode is not None
+
+
+def test_procfile_web_never_ends_live_tabs_on_a_timer_and_pings_inside_heroku_s_window() -> None:
+    args = shlex.split(procfile()["web"])
+
+    def option(name: str) -> str | None:
+        return args[args.index(name) + 1] if name in args else None
+
+    # Daphne's default closes every websocket after 24 h with 1000, which htmx never retries.
+    assert option("--websocket_timeout") == "-1"
+    # Heroku's router drops a websocket idle for 55 s; Daphne looks every 2 s for a ping due.
+    ping_interval = option("--ping-interval")
+    assert ping_interval is not None and float(ping_interval) + 2 < 55
