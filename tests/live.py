@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
 import pytest
+from asgiref.sync import SyncToAsync
 from channels.testing.live import make_application
 from daphne.testing import DaphneProcess
 from django.conf import settings
@@ -40,6 +42,10 @@ def _prepare_child(database_name: str) -> None:
     # Browser tests allow sync ORM calls next to Playwright's event loop in the test
     # process; the server must keep Django's guard, as in production.
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    # asgiref runs database_sync_to_async calls (outside a request) on one shared
+    # worker thread. If an async test started it before the fork, the child inherits
+    # an executor whose thread does not exist there, and every such call hangs.
+    SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
 
 
 class LiveServer:
