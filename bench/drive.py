@@ -205,7 +205,8 @@ def load(setup: Setup, variant: str, *, label: str, clients: int, senders: int, 
 def capacity(setup: Setup, variant: str, *, label: str, target: int, step: int, users: int,
              rest: float, settle: float = 3.0) -> dict[str, Any]:
     """Open connections in steps up to ``target``; memory per connection; CPU at rest."""
-    with running(setup, variant, label, target, users) as (server, workers):
+    # A handshake that times out is retried (twice, a second apart), as htmx reconnects.
+    with running(setup, variant, label, target, users, retries=2) as (server, workers):
         pids = {"server": server.pid}
         if setup.redis.pid:
             pids["redis"] = setup.redis.pid
@@ -224,10 +225,11 @@ def capacity(setup: Setup, variant: str, *, label: str, target: int, step: int, 
                 seconds = time.monotonic() - started
                 opened_total += sum(r["ok"] for r in replies)
                 failed += sum(r["failed"] for r in replies)
+                retries = sum(r["retries"] for r in replies)
                 errors += [e for r in replies for e in r["errors"]]
                 time.sleep(settle)
                 steps.append({
-                    "open": opened_total, "failed": failed,
+                    "open": opened_total, "failed": failed, "retries": retries,
                     "rss_mb": watch.rss("server") / 2**20,
                     "connects_per_s": sum(r["ok"] for r in replies) / seconds,
                 })
@@ -252,6 +254,7 @@ def capacity(setup: Setup, variant: str, *, label: str, target: int, step: int, 
         return {
             "variant": variant, "target": target, "users": users,
             "opened": opened_total, "failed": failed, "errors": sorted(set(errors))[:5],
+            "retries": steps[-1]["retries"] if steps else 0,
             "still_open_after_rest": still_open,
             "steps": steps,
             "rss_idle_mb": rss0 / 2**20, "rss_full_mb": rss_full / 2**20,

@@ -8,6 +8,8 @@ from typing import Any
 LOAD_ROWS = [
     # key, label, format
     ("connected", "connected", "{:.0f}"),
+    ("connect_seconds", "seconds to connect them all", "{:.1f}"),
+    ("connect_retries", "handshakes retried", "{:.0f}"),
     ("sent", "sent", "{:.0f}"),
     ("expected", "expected deliveries", "{:.0f}"),
     ("deliveries", "deliveries", "{:.0f}"),
@@ -93,7 +95,8 @@ def ramp_table(ramp: dict[str, Any]) -> str:
 def capacity_table(cap: dict[str, Any]) -> str:
     rows = [
         ("opened", "connections opened", "{:.0f}"),
-        ("failed", "failed", "{:.0f}"),
+        ("failed", "failed (after 2 retries)", "{:.0f}"),
+        ("retries", "handshakes retried", "{:.0f}"),
         ("still_open_after_rest", "still open after the rest", "{:.0f}"),
         ("rss_idle_mb", "RSS before connections (MB)", "{:.1f}"),
         ("rss_full_mb", "RSS with all connections (MB)", "{:.1f}"),

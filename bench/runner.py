@@ -221,6 +221,8 @@ def main(argv: list[str] | None = None) -> None:
     ramp_variants = [v.strip() for v in args.ramp_variants.split(",") if v.strip()]
     scenarios = set(args.scenarios)
 
+    if args.profile and not (Path(sys.executable).parent / "py-spy").exists():
+        raise SystemExit("--profile needs py-spy in the venv: .venv/bin/pip install py-spy")
     nofile = raise_open_files_limit()
     db_url = database_url(args.database_url)
     if db_url.startswith("postgres"):
