@@ -33,8 +33,9 @@ css: setup
 	$(PY) manage.py tailwind build
 
 ## Load benchmark: our server against the bare Channels baseline (docs/performance.md).
+## e.g. make bench BENCH_ARGS="--quick" or BENCH_ARGS="--scenarios b --runs 5"
 bench: setup
-	$(PY) -m bench
+	$(PY) -m bench $(BENCH_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check .
