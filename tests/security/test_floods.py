@@ -156,6 +156,7 @@ async def test_a_sustained_flood_is_hung_up_on(alice, bob, lobby) -> None:  # no
     assert await Message.objects.filter(author=alice).acount() == settings.CHAT_RATE_LIMIT
 
 
+@pytest.mark.slow
 async def test_other_peoples_messages_go_through_during_a_flood(
     lobby, make_user, settings  # noqa: ANN001
 ) -> None:
@@ -166,7 +167,10 @@ async def test_other_peoples_messages_go_through_during_a_flood(
     settings.PASSWORD_HASHERS = FAST_HASHER
     carol, mallory = await sync_to_async(make_user)("carol"), await sync_to_async(make_user)("mallory")
     senders = [await sync_to_async(make_user)(f"honest{n}") for n in range(6)]
-    per_sender = 8  # under the limit: honest people are never refused
+    # 24 messages a phase, one every half second: the flood outlasts a rate window, so
+    # the flooder gets back in after its cool-down and floods again. Each person stays
+    # under the limit and is never refused.
+    per_sender = 8
 
     async def measure(host: str, people: list[User], reader: Inbox, label: str) -> list[float]:
         sockets = [Inbox(await ws_connect(host, person)) for person in people]
@@ -178,7 +182,7 @@ async def test_other_peoples_messages_go_through_during_a_flood(
                 sent = time.perf_counter()
                 await inbox.ws.send(json.dumps({"body": text}))
                 latencies.append(await reader.wait_for(text, start=start) - sent)
-                await asyncio.sleep(0.05)  # people type; only the flooder does not
+                await asyncio.sleep(0.45)  # people type; only the flooder does not
         for inbox in sockets:
             assert inbox.count(TOO_QUICKLY) == 0 and not inbox.closed
             await inbox.close()
@@ -219,7 +223,7 @@ async def test_other_peoples_messages_go_through_during_a_flood(
         await reader.close()
 
     saved = await Message.objects.filter(author=mallory).acount()
-    assert flood_log["hung_up"] >= 1 and flood_log["refused_handshakes"] >= 1
+    assert flood_log["hung_up"] >= 2 and flood_log["refused_handshakes"] >= 1
     windows = 2 + int(duration // settings.CHAT_RATE_WINDOW)
     assert 0 < saved <= settings.CHAT_RATE_LIMIT * windows
 
