@@ -162,8 +162,10 @@ def load(setup: Setup, variant: str, *, label: str, clients: int, senders: int, 
                  "t0": t0, "offsets": offsets[w]} for w in range(len(workers))
             ]))
             drained = call_all(workers, [
-                {"cmd": "drain", "expected_per_client": sent, "quiet": 3.0,
-                 "max_wait": max(20.0, duration)} for _ in workers
+                # Lost means never arrived: a backlog may take long to drain, so wait
+                # up to a minute, and stop early only after 5 s without any arrival.
+                {"cmd": "drain", "expected_per_client": sent, "quiet": 5.0,
+                 "max_wait": max(60.0, 3 * duration)} for _ in workers
             ])
             end_ns = time.monotonic_ns()
             cpu1 = watch.cpu()
