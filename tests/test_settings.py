@@ -13,7 +13,8 @@ PROBE = (
     "import json, django; from django.conf import settings; django.setup(); "
     "print(json.dumps({'debug': settings.DEBUG, 'db': settings.DATABASES['default']['ENGINE'], "
     "'layer': settings.CHANNEL_LAYERS, 'cache': settings.CACHES['default'], "
-    "'hosts': settings.ALLOWED_HOSTS, 'conn_max_age': settings.DATABASES['default']['CONN_MAX_AGE']}))"
+    "'hosts': settings.ALLOWED_HOSTS, 'conn_max_age': settings.DATABASES['default']['CONN_MAX_AGE']}, "
+    "default=repr))"  # Redis options hold exception classes (retry_on_error)
 )
 
 
