@@ -101,6 +101,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_add(group, self.channel_name)
         # Read the room's seq after joining the group: anything later arrives live.
         self.seq = await database_sync_to_async(self._current_seq)()
+        # Held while deciding what to send by seq: the heartbeat's repair runs beside
+        # the events and must not interleave with them.
+        self.delivering = asyncio.Lock()
         self.delivered_live = False
         self.frames_since, self.frames_seen, self.hung_up = time.monotonic(), 0, False
         await self.accept()
@@ -204,30 +207,32 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if not form.is_valid():
             raise ValidationError("That sync request could not be read.")
         after = form.cleaned_data["after"]
-        if after >= self.seq:
-            # The page has everything up to our position (or claims more: ignore that).
-            return
-        if self.delivered_live:
-            # Live events already went out past a gap the page still has: appending
-            # the gap now would put messages out of order, so redraw the list.
-            await self._send_reset()
-            return
-        await self._catch_up(after)
+        async with self.delivering:
+            if after >= self.seq:
+                # The page has everything up to our position (or claims more: ignore that).
+                return
+            if self.delivered_live:
+                # Live events already went out past a gap the page still has: appending
+                # the gap now would put messages out of order, so redraw the list.
+                await self._send_reset()
+                return
+            await self._catch_up(after)
 
     # ----------------------------------------------------------------- from the group
     async def room_event(self, event: dict[str, Any]) -> None:
-        seq = event["seq"]
-        if seq <= self.seq:
-            return  # already delivered (catch-up or an earlier copy)
-        if seq == self.seq + 1:
-            self.seq = seq
+        async with self.delivering:
+            seq = event["seq"]
+            if seq <= self.seq:
+                return  # already delivered (catch-up or an earlier copy)
+            if seq == self.seq + 1:
+                self.seq = seq
+                self.delivered_live = True
+                await self.send(text_data=event["html"])
+                return
+            # A gap: events before this one were lost or are late. Their rows are
+            # committed (the room lock orders commits by seq), so read them.
             self.delivered_live = True
-            await self.send(text_data=event["html"])
-            return
-        # A gap: events before this one were lost or are late. Their rows are
-        # committed (the room lock orders commits by seq), so read them.
-        self.delivered_live = True
-        await self._catch_up(self.seq)
+            await self._catch_up(self.seq)
 
     async def room_presence(self, event: dict[str, Any]) -> None:
         await self.send(text_data=event["html"])
@@ -311,5 +316,16 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await asyncio.sleep(interval * random.uniform(0.8, 1.0))  # noqa: S311
             try:
                 await self._touch_presence()
+                await self._repair_missed_events()
             except Exception:
                 logger.exception("presence heartbeat failed")
+
+    async def _repair_missed_events(self) -> None:
+        """Send changes whose live event never reached this socket (lost by the channel
+        layer, e.g. while this process's Redis subscription reconnected), even when the
+        room stays quiet and no later event reveals the gap."""
+        if await get_store().latest_seq(room_id=self.room_id) <= self.seq:
+            return
+        async with self.delivering:
+            self.delivered_live = True
+            await self._catch_up(self.seq)

@@ -49,11 +49,23 @@ return pruned + left
 """
 
 
+# KEYS: the room's newest broadcast seq. ARGV: seq, expiry in s. Only ever raised.
+_NOTE_SEQ = """
+if tonumber(redis.call('GET', KEYS[1]) or '0') < tonumber(ARGV[1]) then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+end
+"""
+SEQ_EXPIRY = 24 * 60 * 60
+
+
 class PresenceStore(Protocol):
     async def touch(self, *, room_id: int, user_id: int, connection: str) -> bool: ...
     async def leave(self, *, room_id: int, user_id: int, connection: str) -> bool: ...
     async def user_ids(self, *, room_id: int) -> list[int]: ...
     def user_ids_sync(self, *, room_id: int) -> list[int]: ...
+    # The newest room event broadcast, so a heartbeat can notice one its socket never got.
+    def note_seq_sync(self, *, room_id: int, seq: int) -> None: ...
+    async def latest_seq(self, *, room_id: int) -> int: ...
 
 
 def _ttl() -> float:
@@ -65,6 +77,7 @@ class MemoryPresence:
 
     def __init__(self) -> None:
         self._rooms: dict[int, dict[int, dict[str, float]]] = {}
+        self._seqs: dict[int, int] = {}
 
     def _prune(self, room_id: int, now: float) -> bool:
         users = self._rooms.get(room_id, {})
@@ -100,6 +113,12 @@ class MemoryPresence:
 
     async def user_ids(self, *, room_id: int) -> list[int]:
         return self.user_ids_sync(room_id=room_id)
+
+    def note_seq_sync(self, *, room_id: int, seq: int) -> None:
+        self._seqs[room_id] = max(seq, self._seqs.get(room_id, 0))
+
+    async def latest_seq(self, *, room_id: int) -> int:
+        return self._seqs.get(room_id, 0)
 
 
 class RedisPresence:
@@ -164,6 +183,13 @@ class RedisPresence:
     def user_ids_sync(self, *, room_id: int) -> list[int]:
         raw = self._sync().zrangebyscore(f"{KEY_PREFIX}:{room_id}:users", time.time(), "+inf")
         return sorted(int(x) for x in raw)
+
+    def note_seq_sync(self, *, room_id: int, seq: int) -> None:
+        self._sync().eval(_NOTE_SEQ, 1, f"{KEY_PREFIX}:{room_id}:seq", seq, SEQ_EXPIRY)
+
+    async def latest_seq(self, *, room_id: int) -> int:
+        raw = await self._client().get(f"{KEY_PREFIX}:{room_id}:seq")
+        return int(raw or 0)
 
 
 _store: PresenceStore | None = None
