@@ -192,27 +192,49 @@ def manage(*args: str, env: dict[str, str], cwd: Path = REPO, timeout: float = 1
     return result.stdout
 
 
+class RedisServer:
+    """A private redis-server on a fixed port (extra ``args`` e.g. for TLS); can be killed
+    and started again on that port."""
+
+    def __init__(self, workdir: Path, *args: str) -> None:
+        if shutil.which("redis-server") is None:
+            raise AssertionError("redis-server is not installed (apt-get install redis-server).")
+        self.workdir = workdir
+        self.args = args
+        self.port = free_port()
+        self.log = workdir / f"redis-{self.port}.log"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> RedisServer:
+        tls = "--tls-cert-file" in self.args
+        listen = ["--port", "0", "--tls-port", str(self.port)] if tls else ["--port", str(self.port)]
+        with self.log.open("a") as out:
+            self.process = subprocess.Popen(
+                ["redis-server", *listen, "--bind", HOST, "--save", "", "--appendonly", "no",
+                 "--dir", str(self.workdir), *self.args],
+                stdout=out, stderr=subprocess.STDOUT,
+            )
+        wait_for_port(self.port, process=self.process, log=self.log)
+        return self
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.kill()
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop_process(self.process)
+
+
 @contextlib.contextmanager
 def redis_server(workdir: Path, *args: str) -> Iterator[int]:
-    """A private redis-server (extra ``args`` e.g. for TLS); yields its port."""
-    if shutil.which("redis-server") is None:
-        raise AssertionError("redis-server is not installed (apt-get install redis-server).")
-    port = free_port()
-    log = workdir / f"redis-{port}.log"
-    listen = ["--port", "0", "--tls-port", str(port)] if "--tls-cert-file" in args else [
-        "--port", str(port)
-    ]
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            ["redis-server", *listen, "--bind", HOST, "--save", "", "--appendonly", "no",
-             "--dir", str(workdir), *args],
-            stdout=out, stderr=subprocess.STDOUT,
-        )
+    """A private redis-server for the duration of the block; yields its port."""
+    server = RedisServer(workdir, *args)
     try:
-        wait_for_port(port, process=process, log=log)
-        yield port
+        yield server.start().port
     finally:
-        stop_process(process)
+        server.stop()
 
 
 # --------------------------------------------------------------------------- databases

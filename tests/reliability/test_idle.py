@@ -12,12 +12,9 @@ channel layer (the pub/sub layer polls).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.reliability.processes import HOST, redis_server
 from tests.reliability.router import IdleCuttingProxy
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
@@ -62,37 +59,3 @@ async def test_idle_connection_outlives_the_router_timeout_and_still_receives(
         await alice.wait_for(f'id="msg-{message_id}"', since=quiet_from)
         reply = await alice.post("still here")
         await bob.wait_for(f'id="msg-{reply}"')
-
-
-@pytest.fixture
-def idle_closing_redis(tmp_path: Path) -> Iterator[str]:
-    """A Redis that closes clients idle for 1 s (Heroku Redis: 300 s by default)."""
-    with redis_server(tmp_path, "--timeout", "1") as port:
-        yield f"redis://{HOST}:{port}/0"
-
-
-async def test_redis_closing_idle_connections_loses_nothing(
-    idle_closing_redis: str, make_cluster,  # noqa: ANN001
-) -> None:
-    import redis
-
-    cluster = make_cluster("alice", "bob", "carol", REDIS_URL=idle_closing_redis)
-    a = cluster.daphne("a")
-    b = cluster.daphne("b")
-    alice = await cluster.peer("alice", a)
-    bob = await cluster.peer("bob", b)
-    await bob.wait_online(lambda names: names == ["alice", "bob"])
-    watcher = redis.Redis.from_url(idle_closing_redis)
-    connected = watcher.info("clients")["connected_clients"]
-
-    await asyncio.sleep(4)
-    # Redis hung up on the servers' idle pooled connections (publishing, presence, cache).
-    assert watcher.info("clients")["connected_clients"] < connected
-
-    # Messages still cross processes both ways, and presence still updates.
-    message_id = await bob.post("after Redis hung up")
-    await alice.wait_for(f'id="msg-{message_id}"')
-    reply = await alice.post("got it")
-    await bob.wait_for(f'id="msg-{reply}"')
-    await cluster.peer("carol", a)
-    await bob.wait_online(lambda names: names == ["alice", "bob", "carol"])
