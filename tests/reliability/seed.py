@@ -16,6 +16,8 @@ import os
 import random
 import sys
 
+from tests.reliability.processes import PASSWORD
+
 
 def main(argv: list[str]) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -35,7 +37,7 @@ def main(argv: list[str]) -> None:
     users = {}
     for index, username in enumerate(usernames, start=1):
         user = User.objects.create_user(
-            id=offset + index, username=username, password="correct-horse-battery-staple"
+            id=offset + index, username=username, password=PASSWORD
         )
         session = SessionStore()
         session[SESSION_KEY] = str(user.pk)
