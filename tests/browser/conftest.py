@@ -16,19 +16,9 @@ import pytest
 from django.test import override_settings
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
-from tests.browser.pages import DESKTOP, PHONE, TIMEOUT_MS, log_in, online
+from tests.browser.pages import CHROMIUM_ARGS, DESKTOP, PHONE, TIMEOUT_MS, log_in, online
 from tests.live import LiveServer, daphne_server, live_server_url  # noqa: F401
 from users.models import User
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 expect.set_options(timeout=TIMEOUT_MS)
 

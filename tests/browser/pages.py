@@ -6,6 +6,17 @@ from playwright.sync_api import Locator, Page, expect
 
 from tests.conftest import PASSWORD
 
+# Debian's Chromium, headless, with nothing that reaches for the network on its own.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
 TIMEOUT_MS = 10_000

@@ -12,15 +12,7 @@ from typing import TypeVar
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, WebSocket, async_playwright
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+from tests.browser.pages import CHROMIUM_ARGS
 
 T = TypeVar("T")
 
