@@ -129,6 +129,19 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# A PostgreSQL connection pool (psycopg-pool): with CONN_MAX_AGE at 0, every database hop
+# of a consumer would otherwise open a new connection (half the cost of a message, and
+# most of a websocket handshake, in docs/performance.md). On in production; DJANGO_DB_POOL
+# overrides. Heroku's smallest Postgres allows 20 connections: size the pool per dyno.
+# https://docs.djangoproject.com/en/5.2/ref/databases/#connection-pool
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+    "DJANGO_DB_POOL", not DEBUG
+):
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": env_int("DJANGO_DB_POOL_SIZE", 8),
+        "timeout": 10,
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers and the single writer thread work side by side; IMMEDIATE takes
     # the write lock at BEGIN, so concurrent writers queue instead of failing.

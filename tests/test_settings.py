@@ -78,3 +78,23 @@ def test_plain_redis_url_has_no_tls_options() -> None:
     (host,) = config["layer"]["default"]["CONFIG"]["hosts"]
     assert "ssl_cert_reqs" not in host
     assert config["layer"]["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+
+
+def test_production_postgres_uses_a_connection_pool() -> None:
+    probe = (
+        "import django; from django.conf import settings; django.setup(); "
+        "print(settings.DATABASES['default'].get('OPTIONS', {}).get('pool'))"
+    )
+    base = {"DATABASE_URL": "postgres://u:p@db.example.com:5432/chat"}
+    production = {**base, "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "k" * 60,
+                  "DJANGO_ALLOWED_HOSTS": "chat.example.com"}
+    for env, expected in [(production, "'max_size': 8"), (base, "None"),
+                          ({**production, "DJANGO_DB_POOL": "0"}, "None")]:
+        clean = {k: v for k, v in os.environ.items()
+                 if not k.startswith(("DJANGO_", "REDIS_", "DATABASE_", "CHANNEL_"))}
+        result = subprocess.run(
+            [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True,
+            env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env}, timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        assert expected in result.stdout, (env, result.stdout)
