@@ -186,3 +186,12 @@ def test_text_is_escaped_and_links_are_safe(client_for, alice, lobby) -> None:  
     assert '<a href="https://example.com/a?b=1" rel="nofollow noopener noreferrer"' in html
     assert "\nline two" in html
     assert "hx-disable" in html
+
+
+def test_message_control_urls_match_the_url_patterns(alice, lobby) -> None:  # noqa: ANN001
+    from rooms import services
+
+    message = services.message_create(room=lobby, author=alice, body="hi")
+    kwargs = {"slug": "lobby", "message_id": message.pk}
+    assert message.get_edit_url() == reverse("rooms:message_edit", kwargs=kwargs)
+    assert message.get_delete_url() == reverse("rooms:message_delete", kwargs=kwargs)
