@@ -315,16 +315,21 @@ class RoomConsumer(AsyncWebsocketConsumer):
             # Jitter spreads the heartbeats of many connections over the interval.
             await asyncio.sleep(interval * random.uniform(0.8, 1.0))  # noqa: S311
             try:
-                await self._touch_presence()
-                await self._repair_missed_events()
+                changed, latest = await get_store().heartbeat(
+                    room_id=self.room_id, user_id=self.user.pk, connection=self.connection_id
+                )
+                if changed:
+                    schedule_presence_broadcast(self.room_id)
+                await self._repair_missed_events(latest)
             except Exception:
                 logger.exception("presence heartbeat failed")
 
-    async def _repair_missed_events(self) -> None:
+    async def _repair_missed_events(self, latest: int) -> None:
         """Send changes whose live event never reached this socket (lost by the channel
         layer, e.g. while this process's Redis subscription reconnected), even when the
-        room stays quiet and no later event reveals the gap."""
-        if await get_store().latest_seq(room_id=self.room_id) <= self.seq:
+        room stays quiet and no later event reveals the gap. ``latest`` is the room's
+        newest broadcast seq, read by the heartbeat."""
+        if latest <= self.seq:
             return
         async with self.delivering:
             self.delivered_live = True

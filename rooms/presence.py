@@ -20,9 +20,10 @@ from config.redis_options import redis_connection_options
 
 KEY_PREFIX = "chatrooms:presence"
 
-# KEYS: room users zset, this user's connections zset.
+# KEYS: room users zset, this user's connections zset, the room's newest broadcast seq.
 # ARGV: now, expires_at, connection, user id, ttl in ms. Returns how many users
-# appeared or expired (non-zero means the list changed).
+# appeared or expired (non-zero means the list changed) and the room's newest seq, so a
+# heartbeat is one round trip.
 _TOUCH = """
 local pruned = redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
@@ -30,7 +31,7 @@ redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
 redis.call('PEXPIRE', KEYS[2], ARGV[5])
 local added = redis.call('ZADD', KEYS[1], 'GT', ARGV[2], ARGV[4])
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
-return pruned + added
+return {pruned + added, tonumber(redis.call('GET', KEYS[3]) or '0')}
 """
 
 # KEYS as above. ARGV: now, connection, user id.
@@ -60,12 +61,15 @@ SEQ_EXPIRY = 24 * 60 * 60
 
 class PresenceStore(Protocol):
     async def touch(self, *, room_id: int, user_id: int, connection: str) -> bool: ...
+    # touch(), plus the room's newest broadcast seq: (presence changed, newest seq).
+    async def heartbeat(
+        self, *, room_id: int, user_id: int, connection: str
+    ) -> tuple[bool, int]: ...
     async def leave(self, *, room_id: int, user_id: int, connection: str) -> bool: ...
     async def user_ids(self, *, room_id: int) -> list[int]: ...
     def user_ids_sync(self, *, room_id: int) -> list[int]: ...
     # The newest room event broadcast, so a heartbeat can notice one its socket never got.
     def note_seq_sync(self, *, room_id: int, seq: int) -> None: ...
-    async def latest_seq(self, *, room_id: int) -> int: ...
 
 
 def _ttl() -> float:
@@ -114,11 +118,15 @@ class MemoryPresence:
     async def user_ids(self, *, room_id: int) -> list[int]:
         return self.user_ids_sync(room_id=room_id)
 
+    async def heartbeat(
+        self, *, room_id: int, user_id: int, connection: str
+    ) -> tuple[bool, int]:
+        changed = await self.touch(room_id=room_id, user_id=user_id, connection=connection)
+        return changed, self._seqs.get(room_id, 0)
+
     def note_seq_sync(self, *, room_id: int, seq: int) -> None:
         self._seqs[room_id] = max(seq, self._seqs.get(room_id, 0))
 
-    async def latest_seq(self, *, room_id: int) -> int:
-        return self._seqs.get(room_id, 0)
 
 
 class RedisPresence:
@@ -158,15 +166,21 @@ class RedisPresence:
     def _keys(room_id: int, user_id: int) -> list[str]:
         return [f"{KEY_PREFIX}:{room_id}:users", f"{KEY_PREFIX}:{room_id}:user:{user_id}"]
 
-    async def touch(self, *, room_id: int, user_id: int, connection: str) -> bool:
+    async def heartbeat(
+        self, *, room_id: int, user_id: int, connection: str
+    ) -> tuple[bool, int]:
         now = time.time()
         ttl = _ttl()
         client = self._client()
-        changed = await client.touch_script(
-            keys=self._keys(room_id, user_id),
+        changed, latest = await client.touch_script(
+            keys=[*self._keys(room_id, user_id), f"{KEY_PREFIX}:{room_id}:seq"],
             args=[now, now + ttl, connection, user_id, int(ttl * 1000) + 5000],
         )
-        return bool(changed)
+        return bool(changed), int(latest)
+
+    async def touch(self, *, room_id: int, user_id: int, connection: str) -> bool:
+        changed, _ = await self.heartbeat(room_id=room_id, user_id=user_id, connection=connection)
+        return changed
 
     async def leave(self, *, room_id: int, user_id: int, connection: str) -> bool:
         client = self._client()
@@ -187,9 +201,6 @@ class RedisPresence:
     def note_seq_sync(self, *, room_id: int, seq: int) -> None:
         self._sync().eval(_NOTE_SEQ, 1, f"{KEY_PREFIX}:{room_id}:seq", seq, SEQ_EXPIRY)
 
-    async def latest_seq(self, *, room_id: int) -> int:
-        raw = await self._client().get(f"{KEY_PREFIX}:{room_id}:seq")
-        return int(raw or 0)
 
 
 _store: PresenceStore | None = None
