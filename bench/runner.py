@@ -40,8 +40,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, help="seconds of sending per run (default 10)")
     parser.add_argument("--variants", default="ours,ours-core,baseline",
                         help="servers for a and b (ours = RedisPubSubChannelLayer, "
-                             "ours-core = RedisChannelLayer, ours-pool = ours with a "
-                             "PostgreSQL connection pool, baseline = tutorial echo)")
+                             "ours-core = RedisChannelLayer, ours-nopool = ours without "
+                             "the PostgreSQL connection pool, baseline = tutorial echo)")
     parser.add_argument("--ramp-variants", default="ours,baseline",
                         help="servers for c and d (default: ours,baseline)")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"),

@@ -52,7 +52,8 @@ VARIANTS = {
     # name: (ASGI application, settings module, extra environment)
     "ours": ("config.asgi:application", "bench.settings", {"CHANNEL_LAYER": "pubsub"}),
     "ours-core": ("config.asgi:application", "bench.settings", {"CHANNEL_LAYER": "core"}),
-    "ours-pool": ("config.asgi:application", "bench.settings", {"BENCH_DB_POOL": "1"}),
+    # ours without the PostgreSQL connection pool production uses (the lever measured)
+    "ours-nopool": ("config.asgi:application", "bench.settings", {"BENCH_DB_POOL": "0"}),
     "baseline": ("bench.baseline.asgi:application", "bench.baseline.settings", {}),
 }
 

@@ -10,8 +10,8 @@ Redis, the database, the channel layer kind and the per-user message rate limit 
 from the environment exactly as in production (``REDIS_URL``, ``DATABASE_URL``,
 ``CHANNEL_LAYER``, ``CHAT_RATE_LIMIT``).
 
-``BENCH_DB_POOL=1`` (the ``ours-pool`` variant) measures one lever: Django's PostgreSQL
-connection pool (psycopg-pool) instead of a new connection for every database hop.
+PostgreSQL goes through Django's connection pool, as in production; ``BENCH_DB_POOL=0``
+(the ``ours-nopool`` variant) measures the server without it.
 """
 
 from __future__ import annotations
@@ -30,5 +30,10 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = False
 
-if os.environ.get("BENCH_DB_POOL") and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+# Production runs PostgreSQL through a connection pool (config/settings.py switches it on
+# when DEBUG is off); DEBUG is only turned off here, after that decision, so mirror it.
+# BENCH_DB_POOL=0 measures the server without it.
+if os.environ.get("BENCH_DB_POOL", "1") != "0" and DATABASES["default"]["ENGINE"].endswith(
+    "postgresql"
+):
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 2, "max_size": 10}
