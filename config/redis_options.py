@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from urllib.parse import urlsplit
 
 import redis.exceptions
+
+
+def redis_prefix() -> str:
+    """Every key and pub/sub channel of this deployment starts with this
+    (``CHAT_REDIS_PREFIX``), so test runs and other apps sharing one Redis never meet.
+    Pub/sub channels are not scoped by database number: a prefix is the only fence."""
+    return os.environ.get("CHAT_REDIS_PREFIX", "").strip() or "chatrooms"
 
 
 def redis_connection_options(url: str) -> dict[str, object]:
@@ -44,7 +52,8 @@ def channel_layers_for(
         "core": "channels_redis.core.RedisChannelLayer",
     }[kind]
     host = {"address": url, "max_connections": max_connections, **redis_connection_options(url)}
-    return {"default": {"BACKEND": backend, "CONFIG": {"hosts": [host]}}}
+    config = {"hosts": [host], "prefix": f"{redis_prefix()}:layer"}
+    return {"default": {"BACKEND": backend, "CONFIG": config}}
 
 
 def caches_for(url: str) -> dict[str, dict[str, object]]:
@@ -55,7 +64,7 @@ def caches_for(url: str) -> dict[str, dict[str, object]]:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": url,
-            "KEY_PREFIX": "chatrooms",
+            "KEY_PREFIX": redis_prefix(),
             "OPTIONS": redis_connection_options(url),
         }
     }

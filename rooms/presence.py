@@ -16,9 +16,9 @@ from typing import Protocol
 
 from django.conf import settings
 
-from config.redis_options import redis_connection_options
+from config.redis_options import redis_connection_options, redis_prefix
 
-KEY_PREFIX = "chatrooms:presence"
+KEY_PREFIX = f"{redis_prefix()}:presence"
 
 # KEYS: room users zset, this user's connections zset, the room's newest broadcast seq.
 # ARGV: now, expires_at, connection, user id, ttl in ms. Returns how many users

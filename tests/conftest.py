@@ -131,12 +131,35 @@ async def receive_until(
             return frame
 
 
+def clear_own_redis_keys() -> None:
+    """Delete this run's keys (its CHAT_REDIS_PREFIX) and nothing else: never FLUSHDB."""
+    import os
+
+    import redis
+
+    from config.redis_options import redis_prefix
+
+    url = os.environ.get("REDIS_URL", "").strip()
+    if not url:
+        return
+    client = redis.Redis.from_url(url)
+    try:
+        keys = list(client.scan_iter(match=f"{redis_prefix()}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
+
+
 @pytest.fixture(autouse=True)
-def _fresh_cache() -> None:
+def _fresh_cache(settings) -> None:  # noqa: ANN001
     """Rate-limit counters live in the cache: every test starts with none."""
     from django.core.cache import cache
 
-    cache.clear()
+    if "locmem" in settings.CACHES["default"]["BACKEND"]:
+        cache.clear()
+    else:
+        clear_own_redis_keys()
 
 
 def redis_url_or_fail() -> str:
