@@ -27,7 +27,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
 
-from rooms import render, selectors, services
+from rooms import access, render, selectors, services
 from rooms.forms import MessageDeleteForm, MessageEditForm, MessageForm, SyncForm
 from rooms.groups import room_group, session_group
 from rooms.presence import get_store
@@ -83,8 +83,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if await cache.aget(_flood_key(user.pk)):
             await self.close()  # hung up on for flooding moments ago
             return
-        room = await database_sync_to_async(selectors.room_by_slug)(
-            self.scope["url_route"]["kwargs"]["slug"]
+        # One query: the room, and whether this user may see it.
+        room = await database_sync_to_async(access.room_for_user)(
+            slug=self.scope["url_route"]["kwargs"]["slug"], user=user
         )
         if room is None:
             await self.close()

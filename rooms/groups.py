@@ -12,3 +12,8 @@ def room_group(room_id: int) -> str:
 def session_group(session_key: str) -> str:
     digest = hashlib.sha256(session_key.encode()).hexdigest()[:32]
     return f"session-{digest}"
+
+
+def user_group(user_id: int) -> str:
+    """Every socket of one user (room and inbox sockets alike): events for that user only."""
+    return f"user-{user_id}"

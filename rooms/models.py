@@ -8,7 +8,13 @@ from django.urls import reverse
 
 
 class Room(models.Model):
-    name = models.CharField(max_length=60)
+    class Kind(models.TextChoices):
+        PUBLIC = "public", "Public"
+        PRIVATE = "private", "Private"
+        # One-to-one and group conversations: no name, fixed members.
+        DIRECT = "direct", "Direct"
+
+    name = models.CharField(max_length=60, blank=True)
     slug = models.SlugField(max_length=80, unique=True)
     creator = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -21,6 +27,10 @@ class Room(models.Model):
     # row lock, so changes of one room commit in this order and clients can catch up
     # with "everything after N".
     last_seq = models.BigIntegerField(default=0)
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.PUBLIC)
+    # Direct rooms only: the sorted member ids ("3-17-42"). Unique, so the same people
+    # always get the same room, even when two of them start it at the same moment.
+    direct_key = models.CharField(max_length=255, unique=True, null=True, blank=True)
 
     class Meta:
         ordering = ["-last_activity_at", "-id"]
@@ -30,6 +40,40 @@ class Room(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("rooms:detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_direct(self) -> bool:
+        return self.kind == Room.Kind.DIRECT
+
+
+class Membership(models.Model):
+    """Who belongs to a room. Private and direct rooms exist only for their members."""
+
+    class NotifyLevel(models.TextChoices):
+        ALL = "all", "All messages"
+        MENTIONS = "mentions", "Mentions only"
+        NOTHING = "nothing", "Nothing"
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    joined_at = models.DateTimeField(auto_now_add=True)
+    # The room's event counter as far as this member has read.
+    last_read_seq = models.BigIntegerField(default=0)
+    # Set by the service that creates the membership: "all" for direct rooms.
+    notify_level = models.CharField(
+        max_length=8, choices=NotifyLevel.choices, default=NotifyLevel.MENTIONS
+    )
+
+    class Meta:
+        ordering = ["joined_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["room", "user"], name="membership_room_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}@{self.room_id}"
 
 
 @functools.lru_cache(maxsize=4096)

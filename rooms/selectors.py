@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db.models import QuerySet
 
+from rooms import access
 from rooms.models import Message, Room
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from users.models import User
 
 
 @dataclass(frozen=True)
@@ -20,12 +27,8 @@ class Page:
         return self.messages[0].pk if self.messages else None
 
 
-def room_list() -> QuerySet[Room]:
-    return Room.objects.order_by("-last_activity_at", "-id")
-
-
-def room_by_slug(slug: str) -> Room | None:
-    return Room.objects.filter(slug=slug).first()
+def room_list(user: User | AnonymousUser) -> QuerySet[Room]:
+    return access.readable_rooms(user).order_by("-last_activity_at", "-id")
 
 
 def message_page(

@@ -16,9 +16,9 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
-from rooms import broadcast, ratelimit
+from rooms import access, broadcast, ratelimit
 from rooms.forms import MessageForm, RoomForm
-from rooms.models import Message, Room
+from rooms.models import Membership, Message, Room
 
 if TYPE_CHECKING:
     from users.models import User
@@ -27,6 +27,14 @@ NOT_ALLOWED_EDIT = "You are not allowed to edit someone else's message."
 NOT_ALLOWED_CHANGE = "You are not allowed to change that message."
 NOT_ALLOWED_DELETE = "You are not allowed to delete that message."
 ALREADY_DELETED = "That message has already been deleted."
+NOT_A_MEMBER = "You are no longer a member of this room."
+
+
+def _check_can_read(*, room: Room, user: User) -> None:
+    """Re-checked by every change: a socket opened before its user was removed (or
+    deactivated) must not go on writing. No query for public rooms."""
+    if not access.can_read(room=room, user=user):
+        raise PermissionDenied(NOT_A_MEMBER)
 
 
 def _clean_body(body: object) -> str:
@@ -63,11 +71,16 @@ def room_create(*, creator: User, name: str) -> Room:
     if not form.is_valid():
         raise ValidationError(form.errors["name"])
     name = form.cleaned_data["name"]
-    return Room.objects.create(name=name, slug=slugify(name), creator=creator)
+    with transaction.atomic():
+        room = Room.objects.create(name=name, slug=slugify(name), creator=creator)
+        # The creator is the owner and the first member.
+        Membership.objects.create(room=room, user=creator)
+    return room
 
 
 def message_create(*, room: Room, author: User, body: object) -> Message:
     body = _clean_body(body)
+    _check_can_read(room=room, user=author)
     ratelimit.hit(key=f"msg:{author.pk}")
     with transaction.atomic():
         seq = _next_seq(room.pk)
@@ -80,6 +93,7 @@ def message_create(*, room: Room, author: User, body: object) -> Message:
 
 def message_edit(*, room: Room, user: User, message_id: int, body: object) -> Message:
     body = _clean_body(body)
+    _check_can_read(room=room, user=user)
     with transaction.atomic():
         message = _message_for_change(room=room, message_id=message_id)
         if message.author_id != user.pk:
@@ -103,6 +117,7 @@ def can_delete(*, user: User, message: Message, room: Room) -> bool:
 
 
 def message_delete(*, room: Room, user: User, message_id: int) -> Message:
+    _check_can_read(room=room, user=user)
     with transaction.atomic():
         message = _message_for_change(room=room, message_id=message_id)
         if not can_delete(user=user, message=message, room=room):

@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from rooms import presence_events, selectors, services
+from rooms import access, presence_events, selectors, services
 from rooms import render as fragments
 from rooms.forms import MessageEditForm, MessageForm, RoomForm
 from rooms.models import Room
@@ -21,8 +21,9 @@ from rooms.presence import get_store
 from rooms.ratelimit import RateLimited
 
 
-def _room_or_404(slug: str) -> Room:
-    room = selectors.room_by_slug(slug)
+def _room_or_404(request: HttpRequest, slug: str) -> Room:
+    # A private room you are not in and a room that does not exist are the same 404.
+    room = access.room_for_user(slug=slug, user=request.user)
     if room is None:
         raise Http404("No such room.")
     return room
@@ -98,7 +99,7 @@ def room_list(request: HttpRequest) -> HttpResponse:
                 return redirect(room)
         status = 400
     return render(
-        request, "rooms/room_list.html", {"rooms": selectors.room_list(), "form": form},
+        request, "rooms/room_list.html", {"rooms": selectors.room_list(request.user), "form": form},
         status=status,
     )
 
@@ -106,14 +107,14 @@ def room_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def room_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    room = _room_or_404(slug)
+    room = _room_or_404(request, slug)
     return _room_page(request, room, before_id=_int_param(request.GET.get("before")))
 
 
 @login_required
 @require_GET
 def messages_older(request: HttpRequest, slug: str) -> HttpResponse:
-    room = _room_or_404(slug)
+    room = _room_or_404(request, slug)
     before_id = _int_param(request.GET.get("before"))
     if before_id is None:
         return HttpResponse("Say which message to page back from.", status=400)
@@ -129,7 +130,7 @@ def messages_older(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def message_create(request: HttpRequest, slug: str) -> HttpResponse:
-    room = _room_or_404(slug)
+    room = _room_or_404(request, slug)
     form = MessageForm(data=request.POST)
     try:
         if not form.is_valid():
@@ -148,7 +149,7 @@ def message_create(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_GET
 def message_detail(request: HttpRequest, slug: str, message_id: int) -> HttpResponse:
-    room = _room_or_404(slug)
+    room = _room_or_404(request, slug)
     message = selectors.message_in_room(room=room, message_id=message_id)
     if message is None:
         raise Http404("No such message in this room.")
@@ -158,7 +159,7 @@ def message_detail(request: HttpRequest, slug: str, message_id: int) -> HttpResp
 @login_required
 @require_http_methods(["GET", "POST"])
 def message_edit(request: HttpRequest, slug: str, message_id: int) -> HttpResponse:
-    room = _room_or_404(slug)
+    room = _room_or_404(request, slug)
     if request.method == "GET":
         message = selectors.message_in_room(room=room, message_id=message_id)
         if message is None or message.author_id != request.user.pk or message.is_deleted:
@@ -186,7 +187,7 @@ def message_edit(request: HttpRequest, slug: str, message_id: int) -> HttpRespon
 @login_required
 @require_POST
 def message_delete(request: HttpRequest, slug: str, message_id: int) -> HttpResponse:
-    room = _room_or_404(slug)
+    room = _room_or_404(request, slug)
     try:
         services.message_delete(room=room, user=request.user, message_id=message_id)
     except PermissionDenied as exc:

@@ -62,6 +62,37 @@ def lobby(db) -> Room:  # noqa: ANN001
 
 
 @pytest.fixture
+def carol(make_user) -> User:  # noqa: ANN001
+    return make_user("carol")
+
+
+def add_members(room: Room, *users: User) -> Room:
+    from rooms.models import Membership
+
+    Membership.objects.bulk_create([Membership(room=room, user=u) for u in users])
+    return room
+
+
+@pytest.fixture
+def private_room(alice) -> Room:  # noqa: ANN001
+    """Alice's private room; she is its owner and only member."""
+    room = Room.objects.create(
+        name="Alice's den", slug="alices-den", creator=alice, kind=Room.Kind.PRIVATE
+    )
+    return add_members(room, alice)
+
+
+@pytest.fixture
+def direct_room(alice, bob) -> Room:  # noqa: ANN001
+    """The one-to-one conversation of Alice and Bob."""
+    room = Room.objects.create(
+        slug="dm-test-alice-bob", kind=Room.Kind.DIRECT,
+        direct_key="-".join(str(pk) for pk in sorted([alice.pk, bob.pk])),
+    )
+    return add_members(room, alice, bob)
+
+
+@pytest.fixture
 def client_for() -> Callable[[User], Client]:
     def make(user: User) -> Client:
         client = Client()

@@ -31,11 +31,6 @@ FUZZ_PROFILE = "security-ci" if os.environ.get("CI") else "security"
 
 
 @pytest.fixture
-def carol(make_user) -> User:  # noqa: ANN001
-    return make_user("carol")
-
-
-@pytest.fixture
 def mallory(make_user) -> User:  # noqa: ANN001
     return make_user("mallory")
 

@@ -1,0 +1,60 @@
+"""Who may see a room: the one place access is decided.
+
+Every path (page, fragment, socket, search, transcript, email) asks here. A public
+room is open to every signed-in user; a private or direct room exists only for its
+members: to anyone else it looks exactly like a room that does not exist.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from rooms.models import Membership, Room
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from users.models import User
+
+
+def _membership_of(user_id: int | None) -> Exists:
+    return Exists(Membership.objects.filter(room_id=OuterRef("pk"), user_id=user_id))
+
+
+def room_for_user(*, slug: str, user: User | AnonymousUser) -> Room | None:
+    """The room ``slug`` if ``user`` may see it, else None (a 404, a refused handshake).
+
+    One query: the room and whether the user is a member (``room.viewer_is_member``).
+    """
+    if not user.is_authenticated or not user.is_active:
+        return None
+    room = (
+        Room.objects.filter(slug=slug)
+        .annotate(viewer_is_member=_membership_of(user.pk))
+        .first()
+    )
+    if room is None or not (room.kind == Room.Kind.PUBLIC or room.viewer_is_member):
+        return None
+    return room
+
+
+def readable_rooms(user: User | AnonymousUser) -> QuerySet[Room]:
+    """Public rooms and the rooms ``user`` is a member of (search, mentions, email)."""
+    if not user.is_authenticated or not user.is_active:
+        return Room.objects.none()
+    return Room.objects.filter(Q(kind=Room.Kind.PUBLIC) | _membership_of(user.pk))
+
+
+def is_member(*, room: Room, user: User | AnonymousUser) -> bool:
+    if not user.is_authenticated:
+        return False
+    return Membership.objects.filter(room_id=room.pk, user_id=user.pk).exists()
+
+
+def can_read(*, room: Room, user: User | AnonymousUser) -> bool:
+    """Whether ``user`` may see ``room`` now (re-checked by every change it makes)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return room.kind == Room.Kind.PUBLIC or is_member(room=room, user=user)
