@@ -8,6 +8,8 @@ from rooms.views import home
 urlpatterns = [
     path("", home, name="home"),
     path("rooms/", include("rooms.urls")),
+    # Before allauth, which owns the rest of /accounts/.
+    path("", include("users.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

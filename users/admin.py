@@ -5,4 +5,7 @@ from django.contrib.auth.admin import UserAdmin
 
 from users.models import User
 
-admin.site.register(User, UserAdmin)
+
+@admin.register(User)
+class ChatUserAdmin(UserAdmin):
+    fieldsets = (*UserAdmin.fieldsets, ("Profile", {"fields": ("display_name", "time_zone")}))
