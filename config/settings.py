@@ -211,6 +211,12 @@ ACCOUNT_RATE_LIMITS = {
 EMAIL_BACKEND = os.environ.get(
     "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )
+# "Forgot your password?" promises an email: offered locally (the console shows it) and
+# wherever a real email backend is configured, never in production without one.
+PASSWORD_RESET_AVAILABLE = env_bool(
+    "DJANGO_PASSWORD_RESET",
+    DEBUG or EMAIL_BACKEND != "django.core.mail.backends.console.EmailBackend",
+)
 
 # ---------------------------------------------------------------------------
 # Chat limits

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Locator, Page, expect
 
 from tests.conftest import PASSWORD
@@ -36,8 +38,18 @@ def log_in(page: Page, base_url: str, username: str, password: str = PASSWORD) -
     page.goto(f"{base_url}/accounts/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    page.get_by_role("button", name="Log in").click()
+    expect(account_menu(page)).to_be_visible()
+
+
+def account_menu(page: Page) -> Locator:
+    """The one button that opens who is signed in and Log out (the visible one)."""
+    return page.get_by_label(re.compile(r"^Account menu")).filter(visible=True)
+
+
+def log_out(page: Page) -> None:
+    account_menu(page).click()
+    page.get_by_role("button", name="Log out").click()
 
 
 def messages(page: Page) -> Locator:
@@ -72,3 +84,10 @@ def send(page: Page, text: str, *, with_enter: bool = False) -> None:
 def message(page: Page, text: str) -> Locator:
     """The message (an article in the log) showing ``text``."""
     return message_articles(page).filter(has_text=text)
+
+
+def message_action(page: Page, text: str, action: str) -> Locator:
+    """Open the actions menu of the message showing ``text``; its ``action`` button."""
+    found = message(page, text)
+    found.get_by_label("Message actions").click()
+    return found.get_by_role("button", name=action)

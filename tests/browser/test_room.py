@@ -18,6 +18,7 @@ from tests.browser.pages import (
     composer,
     log_in,
     message,
+    message_action,
     message_articles,
     messages,
     online,
@@ -87,7 +88,7 @@ def test_author_edits_and_the_other_sees_it(phone: Page, desktop: Page) -> None:
     expect(message(desktop, "Meet at five")).to_be_visible()
     mark_page(desktop)
 
-    message(phone, "Meet at five").get_by_role("button", name="Edit").click()
+    message_action(phone, "Meet at five", "Edit").click()
     editor = phone.get_by_label("Edit message")
     expect(editor).to_have_value("Meet at five")
     editor.fill("Meet at six")
@@ -100,7 +101,7 @@ def test_author_edits_and_the_other_sees_it(phone: Page, desktop: Page) -> None:
     assert_not_reloaded(desktop)
 
     # Cancel puts the message back as it was; nothing is saved or sent.
-    message(phone, "Meet at six").get_by_role("button", name="Edit").click()
+    message_action(phone, "Meet at six", "Edit").click()
     phone.get_by_label("Edit message").fill("Meet at seven")
     phone.get_by_role("button", name="Cancel").click()
     expect(phone.get_by_label("Edit message")).to_have_count(0)
@@ -123,7 +124,7 @@ def test_author_deletes_and_both_see_the_tombstone(phone: Page, desktop: Page) -
         dialog.accept()
 
     phone.once("dialog", accept)
-    message(phone, "Oops, wrong room").get_by_role("button", name="Delete").click()
+    message_action(phone, "Oops, wrong room", "Delete").click()
 
     for page in (phone, desktop):
         expect(message_articles(page)).to_have_count(1)
@@ -143,18 +144,30 @@ def test_edit_and_delete_show_only_where_allowed(phone: Page, desktop: Page) -> 
     send(desktop, "Written by bob")
     expect(message(phone, "Written by bob")).to_be_visible()
 
-    # bob sees controls on his own message only.
+    # bob sees one actions control on his own message only, at least 44x44 px.
     own = message(desktop, "Written by bob")
+    actions = own.get_by_label("Message actions")
+    box = actions.bounding_box()
+    assert box is not None and box["width"] >= 44 and box["height"] >= 44, box
+    expect(own.get_by_role("button", name="Edit")).to_be_hidden()
+    actions.click()
     expect(own.get_by_role("button", name="Edit")).to_be_visible()
     expect(own.get_by_role("button", name="Delete")).to_be_visible()
+    for name in ("Edit", "Delete"):
+        box = own.get_by_role("button", name=name).bounding_box()
+        assert box is not None and box["height"] >= 44, (name, box)
+    # His own name is not repeated on his own bubble; alice's is on hers.
+    expect(own.locator(".msg-author")).to_be_hidden()
+    expect(message(desktop, "Written by alice").get_by_text("alice", exact=True)).to_be_visible()
     others = message(desktop, "Written by alice")
+    expect(others.get_by_label("Message actions")).to_be_hidden()
     for name in ("Edit", "Delete"):
         expect(others.get_by_role("button", name=name)).to_be_hidden()
-        assert not others.get_by_role("button", name=name).is_visible()
 
     # alice created the room: she may delete bob's message, but not edit it.
-    expect(message(phone, "Written by alice").get_by_role("button", name="Edit")).to_be_visible()
+    expect(message_action(phone, "Written by alice", "Edit")).to_be_visible()
     bobs = message(phone, "Written by bob")
+    bobs.get_by_label("Message actions").click()
     expect(bobs.get_by_role("button", name="Delete")).to_be_visible()
     expect(bobs.get_by_role("button", name="Edit")).to_be_hidden()
     assert not bobs.get_by_role("button", name="Edit").is_visible()

@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.pages import PHONE, log_in, sign_up
+from tests.browser.pages import PHONE, log_in, log_out, sign_up
 from users.models import User
 
 
@@ -21,7 +21,7 @@ def test_new_user_signs_up_sees_rooms_and_logs_out(new_context, live_server_url,
     expect(page.get_by_role("link", name="Lobby")).to_be_visible()
     assert User.objects.filter(username="newcomer").exists()
 
-    page.get_by_role("button", name="Log out").click()
+    log_out(page)
 
     expect(page).to_have_url(re.compile(r"/accounts/login/$"))
     expect(page.get_by_role("button", name="Log out")).to_have_count(0)
