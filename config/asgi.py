@@ -19,7 +19,11 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from config import flow_control  # noqa: E402
+from config.static_check import require_collected_static  # noqa: E402
 from rooms.routing import websocket_urlpatterns  # noqa: E402
+
+# Production: refuse to start, rather than answer every page with a 500.
+require_collected_static()
 
 # Under Daphne, stop reading a websocket whose frames the app has not caught up with.
 flow_control.install()

@@ -3,10 +3,12 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
+from config import views as site
 from rooms.views import home
 
 urlpatterns = [
     path("", home, name="home"),
+    path("manifest.webmanifest", site.manifest, name="manifest"),
     path("rooms/", include("rooms.urls")),
     # Before allauth, which owns the rest of /accounts/.
     path("", include("users.urls")),

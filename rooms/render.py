@@ -64,5 +64,10 @@ def error_frame(message: str) -> str:
     return render_to_string(f"{ROOM_TEMPLATE}#composer-error", {"error": message, "oob": True})
 
 
+def message_error_html(message: str) -> str:
+    """An error about one message, shown under it (for the person who acted only)."""
+    return render_to_string(f"{ROOM_TEMPLATE}#message-error", {"error": message})
+
+
 def composer_reset_frame() -> str:
     return render_to_string(f"{ROOM_TEMPLATE}#composer-reset", {})

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import reswap, retarget
 
 from rooms import access, presence_events, selectors, services
 from rooms import render as fragments
@@ -35,10 +36,18 @@ def _online_usernames(room: Room) -> tuple[list[str], int]:
     return names, max(0, len(user_ids) - presence_events.MAX_LISTED)
 
 
-def _error_response(request: HttpRequest, room: Room, text: str, status: int) -> HttpResponse:
+def _error_response(
+    request: HttpRequest, room: Room, text: str, status: int, *, message_id: int | None = None,
+) -> HttpResponse:
     if request.htmx:
-        # Swapped next to the composer (htmx is configured to swap 4xx responses).
-        return HttpResponse(fragments.error_frame(text), status=status)
+        # An expected error is shown in place: under the message it is about, or above
+        # the composer. 400 and 403 answer 200: with them django-htmx's debug script
+        # (DEBUG) would replace the whole page. 429 is not one it touches.
+        status = 429 if status == 429 else 200
+        if message_id is None:
+            return reswap(HttpResponse(fragments.error_frame(text), status=status), "none")
+        response = HttpResponse(fragments.message_error_html(text), status=status)
+        return reswap(retarget(response, f"#msg-{message_id}"), "beforeend")
     return _room_page(request, room, error=text, status=status)
 
 
@@ -163,7 +172,9 @@ def message_edit(request: HttpRequest, slug: str, message_id: int) -> HttpRespon
     if request.method == "GET":
         message = selectors.message_in_room(room=room, message_id=message_id)
         if message is None or message.author_id != request.user.pk or message.is_deleted:
-            return _error_response(request, room, services.NOT_ALLOWED_EDIT, 403)
+            return _error_response(
+                request, room, services.NOT_ALLOWED_EDIT, 403, message_id=message_id
+            )
         return render(request, "rooms/room.html#message-edit", {"message": message})
     form = MessageEditForm(data={**request.POST.dict(), "message_id": message_id})
     try:
@@ -173,14 +184,14 @@ def message_edit(request: HttpRequest, slug: str, message_id: int) -> HttpRespon
             room=room, user=request.user, message_id=message_id, body=form.cleaned_data["body"]
         )
     except ValidationError as exc:
-        return _error_response(request, room, exc.messages[0], 400)
+        return _error_response(request, room, exc.messages[0], 400, message_id=message_id)
     except PermissionDenied as exc:
-        return _error_response(request, room, str(exc), 403)
+        return _error_response(request, room, str(exc), 403, message_id=message_id)
     except RateLimited as exc:
         text = f"You are sending messages too quickly. Try again in {round(exc.retry_after)} s."
-        return _error_response(request, room, text, 429)
+        return _error_response(request, room, text, 429, message_id=message_id)
     if request.htmx:
-        return HttpResponse(fragments.error_frame(""))
+        return HttpResponse(status=204)
     return redirect(room)
 
 
@@ -191,8 +202,8 @@ def message_delete(request: HttpRequest, slug: str, message_id: int) -> HttpResp
     try:
         services.message_delete(room=room, user=request.user, message_id=message_id)
     except PermissionDenied as exc:
-        return _error_response(request, room, str(exc), 403)
+        return _error_response(request, room, str(exc), 403, message_id=message_id)
     if request.htmx:
         # Everyone, this tab included, gets the tombstone through the room's socket.
-        return HttpResponse(fragments.error_frame(""))
+        return HttpResponse(status=204)
     return redirect(room)

@@ -84,8 +84,9 @@ def all_elements(html: str) -> list[Element]:
 
 
 def error_text(frame: str) -> str | None:
-    """The text of the ``#composer-error`` alert in a frame, or None if it has none."""
-    found = find(frame, id="composer-error")
+    """The text of the error alert in a frame (``#composer-error``, or the one shown under
+    a message), or None if it has none."""
+    found = find(frame, id="composer-error") or find(frame, class_="msg-error")
     return found[0].text.strip() if found else None
 
 
