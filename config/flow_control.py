@@ -10,7 +10,7 @@ the frames (docs/security.md).
 With this, a connection whose frames pile up unread is not read again until the
 application has caught up, as TCP flow control intends: the flood fills the
 flooder's own socket buffers and costs nobody else anything. The consumer then sees
-the flood at its own pace and hangs up on it (rooms.consumers.FRAMES_PER_MESSAGE).
+the flood at its own pace and hangs up on it (rooms.frames.FRAMES_PER_MESSAGE).
 
 Installed from ``config/asgi.py``, so every way of serving the app with Daphne (the
 Procfile, ``runserver``, live test servers) gets it. Twisted's documented way to

@@ -13,7 +13,7 @@ from channels.layers import get_channel_layer
 from rooms import render
 from rooms.groups import room_group
 from rooms.models import Message
-from rooms.presence import get_store
+from rooms.room_seq import get_seq_store
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ def _publish(message_id: int, *, append: bool) -> None:
     _send(message.room_id, {"type": "room.event", "seq": message.seq, "html": html})
     try:
         # Where every process's heartbeats look for events their sockets never got.
-        get_store().note_seq_sync(room_id=message.room_id, seq=message.seq)
+        get_seq_store().note_sync(room_id=message.room_id, seq=message.seq)
     except Exception:
         logger.exception("noting seq %s of room %s failed", message.seq, message.room_id)
 

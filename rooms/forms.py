@@ -14,6 +14,13 @@ BODY_UNREADABLE = "That message contains characters that cannot be shown."
 BODY_TOO_LONG = "Messages can be at most %(limit_value)d characters (this one has %(show_value)d)."
 
 
+def first_error(form: forms.Form) -> str:
+    """The one error shown for an invalid form (the sender fixes one thing at a time)."""
+    for errors in form.errors.values():
+        return str(errors[0])
+    return "That could not be read."
+
+
 class BodyField(forms.CharField):
     def __init__(self, **kwargs) -> None:  # noqa: ANN003
         super().__init__(

@@ -9,21 +9,20 @@ tabs is one entry in the room's user set.
 
 from __future__ import annotations
 
-import asyncio
 import time
-import weakref
 from typing import Protocol
 
+import redis.asyncio as aredis
 from django.conf import settings
 
-from config.redis_options import redis_connection_options, redis_prefix
+from config.redis_options import redis_prefix
+from rooms.redis_clients import async_client, store_for_settings, sync_client
 
 KEY_PREFIX = f"{redis_prefix()}:presence"
 
-# KEYS: room users zset, this user's connections zset, the room's newest broadcast seq.
-# ARGV: now, expires_at, connection, user id, ttl in ms. Returns how many users
-# appeared or expired (non-zero means the list changed) and the room's newest seq, so a
-# heartbeat is one round trip.
+# KEYS: room users zset, this user's connections zset. ARGV: now, expires_at,
+# connection, user id, ttl in ms. Returns how many users appeared or expired
+# (non-zero means the list changed).
 _TOUCH = """
 local pruned = redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
@@ -31,7 +30,7 @@ redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
 redis.call('PEXPIRE', KEYS[2], ARGV[5])
 local added = redis.call('ZADD', KEYS[1], 'GT', ARGV[2], ARGV[4])
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
-return {pruned + added, tonumber(redis.call('GET', KEYS[3]) or '0')}
+return pruned + added
 """
 
 # KEYS as above. ARGV: now, connection, user id.
@@ -50,26 +49,11 @@ return pruned + left
 """
 
 
-# KEYS: the room's newest broadcast seq. ARGV: seq, expiry in s. Only ever raised.
-_NOTE_SEQ = """
-if tonumber(redis.call('GET', KEYS[1]) or '0') < tonumber(ARGV[1]) then
-  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-end
-"""
-SEQ_EXPIRY = 24 * 60 * 60
-
-
 class PresenceStore(Protocol):
     async def touch(self, *, room_id: int, user_id: int, connection: str) -> bool: ...
-    # touch(), plus the room's newest broadcast seq: (presence changed, newest seq).
-    async def heartbeat(
-        self, *, room_id: int, user_id: int, connection: str
-    ) -> tuple[bool, int]: ...
     async def leave(self, *, room_id: int, user_id: int, connection: str) -> bool: ...
     async def user_ids(self, *, room_id: int) -> list[int]: ...
     def user_ids_sync(self, *, room_id: int) -> list[int]: ...
-    # The newest room event broadcast, so a heartbeat can notice one its socket never got.
-    def note_seq_sync(self, *, room_id: int, seq: int) -> None: ...
 
 
 def _ttl() -> float:
@@ -81,7 +65,6 @@ class MemoryPresence:
 
     def __init__(self) -> None:
         self._rooms: dict[int, dict[int, dict[str, float]]] = {}
-        self._seqs: dict[int, int] = {}
 
     def _prune(self, room_id: int, now: float) -> bool:
         users = self._rooms.get(room_id, {})
@@ -118,100 +101,54 @@ class MemoryPresence:
     async def user_ids(self, *, room_id: int) -> list[int]:
         return self.user_ids_sync(room_id=room_id)
 
-    async def heartbeat(
-        self, *, room_id: int, user_id: int, connection: str
-    ) -> tuple[bool, int]:
-        changed = await self.touch(room_id=room_id, user_id=user_id, connection=connection)
-        return changed, self._seqs.get(room_id, 0)
-
-    def note_seq_sync(self, *, room_id: int, seq: int) -> None:
-        self._seqs[room_id] = max(seq, self._seqs.get(room_id, 0))
-
-
 
 class RedisPresence:
     def __init__(self, url: str) -> None:
         self.url = url
-        self._async_clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-        self._sync_client = None
-
-    def _client(self):  # noqa: ANN202
-        import redis.asyncio as aredis
-
-        loop = asyncio.get_running_loop()
-        client = self._async_clients.get(loop)
-        if client is None:
-            # A blocking pool waits for a free connection instead of raising when
-            # hundreds of sockets connect at once.
-            pool = aredis.BlockingConnectionPool.from_url(
-                self.url, max_connections=50, timeout=20, **redis_connection_options(self.url)
-            )
-            client = aredis.Redis(connection_pool=pool)
-            client.touch_script = client.register_script(_TOUCH)
-            client.leave_script = client.register_script(_LEAVE)
-            self._async_clients[loop] = client
-        return client
-
-    def _sync(self):  # noqa: ANN202
-        import redis
-
-        if self._sync_client is None:
-            pool = redis.BlockingConnectionPool.from_url(
-                self.url, max_connections=20, timeout=20, **redis_connection_options(self.url)
-            )
-            self._sync_client = redis.Redis(connection_pool=pool)
-        return self._sync_client
 
     @staticmethod
     def _keys(room_id: int, user_id: int) -> list[str]:
         return [f"{KEY_PREFIX}:{room_id}:users", f"{KEY_PREFIX}:{room_id}:user:{user_id}"]
 
-    async def heartbeat(
-        self, *, room_id: int, user_id: int, connection: str
-    ) -> tuple[bool, int]:
+    async def queue_touch(
+        self, client: aredis.Redis | aredis.client.Pipeline, *, room_id: int, user_id: int,
+        connection: str,
+    ) -> object:
+        """Run touch() on ``client``, or add it to a pipeline (the heartbeat's one round trip)."""
         now = time.time()
         ttl = _ttl()
-        client = self._client()
-        changed, latest = await client.touch_script(
-            keys=[*self._keys(room_id, user_id), f"{KEY_PREFIX}:{room_id}:seq"],
+        script = async_client(self.url).register_script(_TOUCH)
+        return await script(
+            keys=self._keys(room_id, user_id),
             args=[now, now + ttl, connection, user_id, int(ttl * 1000) + 5000],
+            client=client,
         )
-        return bool(changed), int(latest)
 
     async def touch(self, *, room_id: int, user_id: int, connection: str) -> bool:
-        changed, _ = await self.heartbeat(room_id=room_id, user_id=user_id, connection=connection)
-        return changed
+        client = async_client(self.url)
+        changed = await self.queue_touch(
+            client, room_id=room_id, user_id=user_id, connection=connection
+        )
+        return bool(changed)
 
     async def leave(self, *, room_id: int, user_id: int, connection: str) -> bool:
-        client = self._client()
-        changed = await client.leave_script(
+        client = async_client(self.url)
+        changed = await client.register_script(_LEAVE)(
             keys=self._keys(room_id, user_id), args=[time.time(), connection, user_id]
         )
         return bool(changed)
 
     async def user_ids(self, *, room_id: int) -> list[int]:
         key = f"{KEY_PREFIX}:{room_id}:users"
-        raw = await self._client().zrangebyscore(key, time.time(), "+inf")
+        raw = await async_client(self.url).zrangebyscore(key, time.time(), "+inf")
         return sorted(int(x) for x in raw)
 
     def user_ids_sync(self, *, room_id: int) -> list[int]:
-        raw = self._sync().zrangebyscore(f"{KEY_PREFIX}:{room_id}:users", time.time(), "+inf")
+        key = f"{KEY_PREFIX}:{room_id}:users"
+        raw = sync_client(self.url).zrangebyscore(key, time.time(), "+inf")
         return sorted(int(x) for x in raw)
-
-    def note_seq_sync(self, *, room_id: int, seq: int) -> None:
-        self._sync().eval(_NOTE_SEQ, 1, f"{KEY_PREFIX}:{room_id}:seq", seq, SEQ_EXPIRY)
-
-
-
-_store: PresenceStore | None = None
-_store_url: str | None = None
 
 
 def get_store() -> PresenceStore:
     """The store for the current settings (tests may switch ``REDIS_URL``)."""
-    global _store, _store_url
-    url = settings.REDIS_URL
-    if _store is None or _store_url != url:
-        _store = RedisPresence(url) if url else MemoryPresence()
-        _store_url = url
-    return _store
+    return store_for_settings("presence", RedisPresence, MemoryPresence)

@@ -18,6 +18,11 @@ class RateLimited(Exception):
         super().__init__("rate limited")
         self.retry_after = retry_after
 
+    @property
+    def text(self) -> str:
+        """What the sender is told, on every path (page, fragment, socket)."""
+        return f"You are sending messages too quickly. Try again in {round(self.retry_after)} s."
+
 
 def hit(*, key: str, rate: int | None = None, window: int | None = None) -> None:
     """Count one action for ``key``; raise RateLimited when over the rate."""

@@ -8,10 +8,13 @@ out-of-band by htmx's ws extension.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.template.loader import render_to_string
+
+from rooms import selectors
 
 if TYPE_CHECKING:
     from rooms.models import Message, Room
@@ -52,6 +55,22 @@ def reset_frame(*, room: Room, messages: Sequence[Message], has_more: bool, seq:
         {"room": room, "messages": messages, "has_more": has_more, "seq": seq,
          "oldest_id": messages[0].pk if messages else None},
     )
+
+
+def fitting_reset_frame(
+    *, room: Room, smaller_page: Callable[..., int | None]
+) -> tuple[int, str]:
+    """(room seq, a reset frame of the latest page as of that seq), shrunk by
+    ``smaller_page(limit=, size=)`` (``rooms.delivery``) until it fits one frame."""
+    seq = selectors.room_seq(room_id=room.pk)
+    limit = settings.CHAT_PAGE_SIZE
+    while True:
+        page = selectors.message_page(room=room, max_seq=seq, limit=limit)
+        html = reset_frame(room=room, messages=page.messages, has_more=page.has_more, seq=seq)
+        smaller = smaller_page(limit=limit, size=len(html.encode()))
+        if smaller is None:
+            return seq, html
+        limit = smaller
 
 
 def presence_frame(*, users: Sequence[str], extra: int = 0) -> str:

@@ -65,3 +65,8 @@ def message_in_room(*, room: Room, message_id: int) -> Message | None:
         .select_related("author", "room")
         .first()
     )
+
+
+def room_seq(*, room_id: int) -> int:
+    """The room's newest event number (committed changes only)."""
+    return Room.objects.values_list("last_seq", flat=True).get(pk=room_id)

@@ -16,7 +16,7 @@ from django_htmx.http import reswap, retarget
 
 from rooms import access, presence_events, selectors, services
 from rooms import render as fragments
-from rooms.forms import MessageEditForm, MessageForm, RoomForm
+from rooms.forms import MessageEditForm, MessageForm, RoomForm, first_error
 from rooms.models import Room
 from rooms.presence import get_store
 from rooms.ratelimit import RateLimited
@@ -143,13 +143,12 @@ def message_create(request: HttpRequest, slug: str) -> HttpResponse:
     form = MessageForm(data=request.POST)
     try:
         if not form.is_valid():
-            raise ValidationError(form.errors["body"][0])
+            raise ValidationError(first_error(form))
         services.message_create(room=room, author=request.user, body=form.cleaned_data["body"])
     except ValidationError as exc:
         return _error_response(request, room, exc.messages[0], 400)
     except RateLimited as exc:
-        text = f"You are sending messages too quickly. Try again in {round(exc.retry_after)} s."
-        return _error_response(request, room, text, 429)
+        return _error_response(request, room, exc.text, 429)
     if request.htmx:
         return HttpResponse(fragments.composer_reset_frame())
     return redirect(room)
@@ -179,7 +178,7 @@ def message_edit(request: HttpRequest, slug: str, message_id: int) -> HttpRespon
     form = MessageEditForm(data={**request.POST.dict(), "message_id": message_id})
     try:
         if not form.is_valid():
-            raise ValidationError(next(iter(form.errors.values()))[0])
+            raise ValidationError(first_error(form))
         services.message_edit(
             room=room, user=request.user, message_id=message_id, body=form.cleaned_data["body"]
         )
@@ -188,8 +187,7 @@ def message_edit(request: HttpRequest, slug: str, message_id: int) -> HttpRespon
     except PermissionDenied as exc:
         return _error_response(request, room, str(exc), 403, message_id=message_id)
     except RateLimited as exc:
-        text = f"You are sending messages too quickly. Try again in {round(exc.retry_after)} s."
-        return _error_response(request, room, text, 429, message_id=message_id)
+        return _error_response(request, room, exc.text, 429, message_id=message_id)
     if request.htmx:
         return HttpResponse(status=204)
     return redirect(room)

@@ -271,7 +271,13 @@ class Databases:
     def _admin(self):  # noqa: ANN202
         import psycopg
 
-        return psycopg.connect(self.base_url, autocommit=True)
+        return psycopg.connect(self.admin_url, autocommit=True)
+
+    @property
+    def admin_url(self) -> str:
+        """The server's maintenance database: ``DATABASE_URL``'s own database need not
+        exist (the suite's test database is created per run, beside it)."""
+        return database_url_named(self.base_url, "postgres")
 
     def _create(self, name: str, *, template: str | None) -> str:
         self.created.append(name)

@@ -65,7 +65,7 @@ async def test_servers_recover_when_their_database_connections_are_killed(
     await bob.wait_for(f'id="msg-{first}"')
 
     database = cluster.env["DATABASE_URL"].rsplit("/", 1)[1]
-    with psycopg.connect(databases.base_url, autocommit=True) as admin:
+    with psycopg.connect(databases.admin_url, autocommit=True) as admin:
         admin.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = %s AND pid <> pg_backend_pid()", [database],

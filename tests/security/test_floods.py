@@ -22,7 +22,8 @@ from django.test import Client
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from rooms import services
-from rooms.consumers import CLOSE_FLOODING, ERROR_FLOODING, ERROR_TOO_LARGE, FRAMES_PER_MESSAGE
+from rooms.consumers import CLOSE_FLOODING, ERROR_FLOODING
+from rooms.frames import ERROR_TOO_LARGE, FRAMES_PER_MESSAGE
 from rooms.models import Message
 from tests.conftest import PASSWORD, connect, receive_until, send_json, session_cookie_for
 from tests.security.conftest import (

@@ -15,7 +15,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from rooms import services
-from rooms.consumers import ERROR_INTERNAL, ERROR_NOT_JSON
+from rooms.frames import ERROR_INTERNAL, ERROR_NOT_JSON
 from rooms.models import Message
 from tests.conftest import connect, receive_until, send_json
 from tests.security.conftest import FUZZ_PROFILE, frames_until_quiet

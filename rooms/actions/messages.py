@@ -1,0 +1,37 @@
+"""Send, edit and delete: the same services the HTTP views call."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from channels.db import database_sync_to_async
+
+from rooms import render, services
+from rooms.actions.base import Socket, cleaned
+from rooms.forms import MessageDeleteForm, MessageEditForm, MessageForm
+
+
+async def send(socket: Socket, data: dict[str, Any]) -> None:
+    fields = cleaned(MessageForm, data)
+    await database_sync_to_async(services.message_create)(
+        room=socket.room, author=socket.user, body=fields["body"]
+    )
+    # Everyone, the sender included, gets the message from the room's broadcast.
+    await socket.send_frame(render.composer_reset_frame())
+
+
+async def edit(socket: Socket, data: dict[str, Any]) -> None:
+    fields = cleaned(MessageEditForm, data)
+    await database_sync_to_async(services.message_edit)(
+        room=socket.room, user=socket.user,
+        message_id=fields["message_id"], body=fields["body"],
+    )
+    await socket.send_frame(render.error_frame(""))
+
+
+async def delete(socket: Socket, data: dict[str, Any]) -> None:
+    fields = cleaned(MessageDeleteForm, data)
+    await database_sync_to_async(services.message_delete)(
+        room=socket.room, user=socket.user, message_id=fields["message_id"]
+    )
+    await socket.send_frame(render.error_frame(""))
