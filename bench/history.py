@@ -56,7 +56,7 @@ def fill(slug: str, name: str, count: int) -> tuple[int, int, float]:
     return room.pk, max(have, count), time.monotonic() - started
 
 
-def measure(client, path: str, repeat: int) -> dict[str, object]:  # noqa: ANN001
+def measure(client, path: str, repeat: int) -> dict[str, object]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

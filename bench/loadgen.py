@@ -99,7 +99,7 @@ class Generator:
                         user_agent_header="chatrooms-bench",
                     )
                     break
-                except Exception as exc:  # noqa: BLE001 - every failure is a result
+                except Exception as exc:  # every failure is a result
                     error = f"{type(exc).__name__}: {exc}"[:200]
         else:
             return error
@@ -156,7 +156,7 @@ class Generator:
                         client.refused += 1
         except ConnectionClosed as exc:
             client.close_code = exc.rcvd.code if exc.rcvd else 1006
-        except Exception:  # noqa: BLE001
+        except Exception:
             client.close_code = -1
 
     # ------------------------------------------------------------------ sending

@@ -159,7 +159,7 @@ class Server:
         self.port = free_port()
         env = {**os.environ, **self.env, **extra, "DJANGO_SETTINGS_MODULE": settings_module}
         LOGS.mkdir(parents=True, exist_ok=True)
-        log = open(LOGS / f"{self.log_name}.log", "ab")  # noqa: SIM115 - closed with the process
+        log = open(LOGS / f"{self.log_name}.log", "ab")  # closed with the process
         daphne = Path(sys.executable).with_name("daphne")
         command = [str(daphne), "--bind", "127.0.0.1", "--port", str(self.port),
                    *procfile_daphne_options(), app]

@@ -204,7 +204,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         room_id = self.room.pk
         while True:
             # Jitter spreads the heartbeats of many connections over the interval.
-            await asyncio.sleep(interval * random.uniform(0.8, 1.0))  # noqa: S311
+            await asyncio.sleep(interval * random.uniform(0.8, 1.0))
             try:
                 changed, latest = await beat(
                     room_id=room_id, user_id=self.user.pk, connection=self.connection_id

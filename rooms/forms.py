@@ -22,7 +22,7 @@ def first_error(form: forms.Form) -> str:
 
 
 class BodyField(forms.CharField):
-    def __init__(self, **kwargs) -> None:  # noqa: ANN003
+    def __init__(self, **kwargs) -> None:
         super().__init__(
             max_length=settings.CHAT_MESSAGE_MAX_LENGTH,
             strip=True,
@@ -30,7 +30,7 @@ class BodyField(forms.CharField):
             **kwargs,
         )
 
-    def to_python(self, value):  # noqa: ANN001, ANN201
+    def to_python(self, value):
         if value is not None and not isinstance(value, str):
             raise ValidationError("The message text must be a string.", code="invalid")
         value = super().to_python(value)
@@ -45,7 +45,7 @@ class BodyField(forms.CharField):
 
 
 class MessageIdField(forms.IntegerField):
-    def __init__(self, **kwargs) -> None:  # noqa: ANN003
+    def __init__(self, **kwargs) -> None:
         super().__init__(
             min_value=1,
             max_value=2**63 - 1,
@@ -58,7 +58,7 @@ class MessageIdField(forms.IntegerField):
             **kwargs,
         )
 
-    def to_python(self, value):  # noqa: ANN001, ANN201
+    def to_python(self, value):
         # JSON gives us ints, booleans, floats and lists too: only whole numbers pass.
         if isinstance(value, bool) or not isinstance(value, (int, str, type(None))):
             raise ValidationError(self.error_messages["invalid"], code="invalid")

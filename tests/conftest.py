@@ -37,7 +37,7 @@ def _hash_with(hashers: tuple[str, ...]) -> str:
 
 
 @pytest.fixture
-def make_user(db) -> Callable[..., User]:  # noqa: ANN001
+def make_user(db) -> Callable[..., User]:
     def make(username: str = "alice") -> User:
         # A real PBKDF2 hash of PASSWORD, computed once: hashing is slow on purpose.
         return User.objects.create(username=username, password=_password_hash())
@@ -46,23 +46,23 @@ def make_user(db) -> Callable[..., User]:  # noqa: ANN001
 
 
 @pytest.fixture
-def alice(make_user) -> User:  # noqa: ANN001
+def alice(make_user) -> User:
     return make_user("alice")
 
 
 @pytest.fixture
-def bob(make_user) -> User:  # noqa: ANN001
+def bob(make_user) -> User:
     return make_user("bob")
 
 
 @pytest.fixture
-def lobby(db) -> Room:  # noqa: ANN001
+def lobby(db) -> Room:
     # The migration creates it, but transactional tests flush every table afterwards.
     return Room.objects.get_or_create(slug="lobby", defaults={"name": "Lobby"})[0]
 
 
 @pytest.fixture
-def carol(make_user) -> User:  # noqa: ANN001
+def carol(make_user) -> User:
     return make_user("carol")
 
 
@@ -74,7 +74,7 @@ def add_members(room: Room, *users: User) -> Room:
 
 
 @pytest.fixture
-def private_room(alice) -> Room:  # noqa: ANN001
+def private_room(alice) -> Room:
     """Alice's private room; she is its owner and only member."""
     room = Room.objects.create(
         name="Alice's den", slug="alices-den", creator=alice, kind=Room.Kind.PRIVATE
@@ -83,7 +83,7 @@ def private_room(alice) -> Room:  # noqa: ANN001
 
 
 @pytest.fixture
-def direct_room(alice, bob) -> Room:  # noqa: ANN001
+def direct_room(alice, bob) -> Room:
     """The one-to-one conversation of Alice and Bob."""
     room = Room.objects.create(
         slug="dm-test-alice-bob", kind=Room.Kind.DIRECT,
@@ -183,7 +183,7 @@ def clear_own_redis_keys() -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache(settings) -> None:  # noqa: ANN001
+def _fresh_cache(settings) -> None:
     """Rate-limit counters live in the cache: every test starts with none."""
     from django.core.cache import cache
 
@@ -206,7 +206,7 @@ def redis_url_or_fail() -> str:
 
 
 @pytest.fixture(params=["memory", "redis"])
-def channel_backend(request, settings) -> str:  # noqa: ANN001
+def channel_backend(request, settings) -> str:
     """Run a test on the in-memory layer and again on real Redis (layer, cache, presence)."""
     from config.redis_options import caches_for, channel_layers_for
 

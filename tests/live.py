@@ -126,7 +126,7 @@ class LiveServer:
 
 
 @pytest.fixture(scope="module")
-def daphne_server(django_db_setup, django_db_blocker) -> Iterator[LiveServer]:  # noqa: ANN001
+def daphne_server(django_db_setup, django_db_blocker) -> Iterator[LiveServer]:
     """One Daphne process per test module (startup costs about a second)."""
     with django_db_blocker.unblock():
         server = LiveServer()
@@ -138,7 +138,7 @@ def daphne_server(django_db_setup, django_db_blocker) -> Iterator[LiveServer]:  
 
 
 @pytest.fixture
-def live_server_url(daphne_server: LiveServer, transactional_db) -> str:  # noqa: ANN001
+def live_server_url(daphne_server: LiveServer, transactional_db) -> str:
     """The live server's origin, e.g. ``http://127.0.0.1:43817``.
 
     Brings ``transactional_db``: rows the test writes are committed (the server is

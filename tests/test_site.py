@@ -15,7 +15,7 @@ from django.test import Client, override_settings
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_the_icon_and_the_manifest_are_served(db) -> None:  # noqa: ANN001
+def test_the_icon_and_the_manifest_are_served(db) -> None:
     client = Client()
     icon = client.get("/favicon.ico")
     assert icon.status_code == 200 and "icon" in icon["Content-Type"]
@@ -33,7 +33,7 @@ def test_the_icon_and_the_manifest_are_served(db) -> None:  # noqa: ANN001
 
 @override_settings(DEBUG=False)
 @pytest.mark.parametrize("logged_in", [False, True])
-def test_an_unknown_page_is_ours_with_a_way_back(db, alice, client_for, logged_in) -> None:  # noqa: ANN001
+def test_an_unknown_page_is_ours_with_a_way_back(db, alice, client_for, logged_in) -> None:
     client = client_for(alice) if logged_in else Client()
     response = client.get("/no/such/page/")
     html = response.content.decode()
@@ -44,7 +44,7 @@ def test_an_unknown_page_is_ours_with_a_way_back(db, alice, client_for, logged_i
 
 
 @override_settings(DEBUG=False)
-def test_forbidden_and_server_error_pages_are_ours(db) -> None:  # noqa: ANN001
+def test_forbidden_and_server_error_pages_are_ours(db) -> None:
     client = Client(enforce_csrf_checks=True)
     response = client.post("/accounts/login/", {"login": "x", "password": "y"})
     assert response.status_code == 403
@@ -67,7 +67,7 @@ def _start_production(static_root: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_production_refuses_to_start_without_collected_static_files(tmp_path) -> None:  # noqa: ANN001
+def test_production_refuses_to_start_without_collected_static_files(tmp_path) -> None:
     result = _start_production(tmp_path / "empty")
     assert result.returncode != 0
     assert "Static files are not collected" in result.stderr

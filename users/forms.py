@@ -19,7 +19,7 @@ class ProfileForm(forms.ModelForm):
             "display_name": "Shown on your messages. Leave it empty to show your username.",
         }
 
-    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["time_zone"].choices = [
             (name, name.replace("_", " ")) for name in time_zone_names()

@@ -15,7 +15,7 @@ from rooms.groups import session_group
 
 
 @receiver(user_logged_out)
-def close_sockets_on_logout(sender, request, user, **kwargs) -> None:  # noqa: ANN001
+def close_sockets_on_logout(sender, request, user, **kwargs) -> None:
     session_key = getattr(getattr(request, "session", None), "session_key", None)
     if not session_key:
         return

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db import migrations
 
 
-def authors_become_members(apps, schema_editor):  # noqa: ANN001, ANN201
+def authors_become_members(apps, schema_editor):
     Message = apps.get_model("rooms", "Message")
     Membership = apps.get_model("rooms", "Membership")
     Room = apps.get_model("rooms", "Room")

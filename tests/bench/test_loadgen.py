@@ -11,14 +11,14 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def private_redis():  # noqa: ANN201
+def private_redis():
     # The bench flushes its Redis before every measurement: never the shared one.
     redis = Redis()
     yield redis
     redis.stop()
 
 
-def test_every_message_sent_is_counted_once_at_every_client(private_redis) -> None:  # noqa: ANN001
+def test_every_message_sent_is_counted_once_at_every_client(private_redis) -> None:
     setup = drive.Setup(redis=private_redis, env={"REDIS_URL": private_redis.url}, cookies=[])
     result = drive.load(setup, "baseline", label="test", clients=12, senders=3, rate=2,
                         duration=1.5, users=0, settle=0.5)

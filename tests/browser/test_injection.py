@@ -16,17 +16,17 @@ HTMX = """<button hx-get="/rooms/" hx-target="body">click</button>"""
 
 
 @pytest.fixture
-def attic(alice) -> Room:  # noqa: ANN001
+def attic(alice) -> Room:
     return services.room_create(creator=alice, name="Attic")
 
 
 @pytest.fixture
-def phone(open_room, alice, attic) -> Page:  # noqa: ANN001
+def phone(open_room, alice, attic) -> Page:
     return open_room(alice, attic.slug, viewport=PHONE)
 
 
 @pytest.fixture
-def desktop(open_room, bob, attic, phone) -> Page:  # noqa: ANN001
+def desktop(open_room, bob, attic, phone) -> Page:
     return open_room(bob, attic.slug)
 
 

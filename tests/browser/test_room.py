@@ -27,18 +27,18 @@ from tests.browser.pages import (
 
 
 @pytest.fixture
-def garden(alice) -> Room:  # noqa: ANN001
+def garden(alice) -> Room:
     """A room created by alice, so she moderates it and bob does not."""
     return services.room_create(creator=alice, name="Garden")
 
 
 @pytest.fixture
-def phone(open_room, alice, garden) -> Page:  # noqa: ANN001
+def phone(open_room, alice, garden) -> Page:
     return open_room(alice, garden.slug, viewport=PHONE)
 
 
 @pytest.fixture
-def desktop(open_room, bob, garden, phone) -> Page:  # noqa: ANN001
+def desktop(open_room, bob, garden, phone) -> Page:
     # After the phone: alice is already in the room when bob arrives.
     return open_room(bob, garden.slug)
 
@@ -119,7 +119,7 @@ def test_author_deletes_and_both_see_the_tombstone(phone: Page, desktop: Page) -
 
     dialogs: list[str] = []
 
-    def accept(dialog) -> None:  # noqa: ANN001
+    def accept(dialog) -> None:
         dialogs.append(dialog.message)
         dialog.accept()
 
@@ -203,7 +203,7 @@ def test_reload_shows_the_saved_history_in_order(phone: Page, desktop: Page) -> 
     expect(link).to_have_attribute("rel", re.compile(r"\bnoopener\b"))
 
 
-def test_creating_a_room_lands_in_it(new_context, live_server_url, alice) -> None:  # noqa: ANN001
+def test_creating_a_room_lands_in_it(new_context, live_server_url, alice) -> None:
     page = new_context(viewport=PHONE).new_page()
     log_in(page, live_server_url, "alice")
     page.goto(f"{live_server_url}/rooms/")

@@ -10,7 +10,7 @@ from tests.browser.pages import PHONE, log_in, log_out, sign_up
 from users.models import User
 
 
-def test_new_user_signs_up_sees_rooms_and_logs_out(new_context, live_server_url, lobby) -> None:  # noqa: ANN001, E501
+def test_new_user_signs_up_sees_rooms_and_logs_out(new_context, live_server_url, lobby) -> None:
     page = new_context(viewport=PHONE).new_page()
 
     sign_up(page, live_server_url, "newcomer")

@@ -98,7 +98,7 @@ class Cluster:
             if not peer.is_closed:
                 try:
                     await peer.close()
-                except Exception:  # noqa: BLE001, S110 - the server may be gone already
+                except Exception:  # the server may be gone already
                     pass
         for server in self.servers:
             server.stop()

@@ -268,7 +268,7 @@ class Databases:
     def _name(self, label: str) -> str:
         return f"{self.prefix}_{label}"
 
-    def _admin(self):  # noqa: ANN202
+    def _admin(self):
         import psycopg
 
         return psycopg.connect(self.admin_url, autocommit=True)

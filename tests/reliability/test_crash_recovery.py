@@ -26,7 +26,7 @@ def report(label: str, seconds: float) -> None:
 
 
 async def test_killed_process_users_expire_and_its_tabs_reconnect_and_catch_up(
-    make_cluster, browser,  # noqa: ANN001
+    make_cluster, browser,
 ) -> None:
     # Production presence settings (40 s expiry, 15 s heartbeat): this checks the
     # 60 s promise itself.
@@ -119,7 +119,7 @@ async def test_killed_process_users_expire_and_its_tabs_reconnect_and_catch_up(
 
 
 async def test_stopped_process_closes_so_tabs_reconnect_and_a_long_gap_redraws_the_list(
-    make_cluster, browser,  # noqa: ANN001
+    make_cluster, browser,
 ) -> None:
     # A generous message rate so one user can say more than a catch-up replays.
     cluster = make_cluster("alice", "bob", "carol", CHAT_RATE_LIMIT="100000")

@@ -25,7 +25,7 @@ IDLE = 8.0
 
 @pytest.mark.parametrize("layer", ["pubsub", "core"])
 async def test_idle_connection_outlives_the_router_timeout_and_still_receives(
-    make_cluster, layer: str,  # noqa: ANN001
+    make_cluster, layer: str,
 ) -> None:
     cluster = make_cluster("alice", "bob", CHANNEL_LAYER=layer)
     pinging = cluster.daphne("pinging", ping_interval=1)

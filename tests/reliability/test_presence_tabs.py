@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.redis, pytest.mark.browser, pytest.mark.slow]
 
 
 async def test_three_tabs_one_user_listed_once_and_gone_when_the_last_closes(
-    make_cluster, browser,  # noqa: ANN001
+    make_cluster, browser,
 ) -> None:
     # The default expiry (40 s): a removal within seconds can only come from the close.
     cluster = make_cluster(

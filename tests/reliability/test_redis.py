@@ -38,7 +38,7 @@ def private_redis(tmp_path: Path) -> Iterator[RedisServer]:
 
 
 async def test_redis_closing_idle_connections_loses_nothing(
-    idle_closing_redis: str, make_cluster,  # noqa: ANN001
+    idle_closing_redis: str, make_cluster,
 ) -> None:
     cluster = make_cluster("alice", "bob", "carol", REDIS_URL=idle_closing_redis)
     a = cluster.daphne("a")
@@ -63,7 +63,7 @@ async def test_redis_closing_idle_connections_loses_nothing(
 
 
 async def test_a_redis_restart_pauses_the_chat_and_it_resumes_by_itself(
-    private_redis: RedisServer, make_cluster,  # noqa: ANN001
+    private_redis: RedisServer, make_cluster,
 ) -> None:
     cluster = make_cluster(
         "alice", "bob", "carol", REDIS_URL=f"redis://{HOST}:{private_redis.port}/0",

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 async def test_a_dropped_room_event_arrives_at_the_next_heartbeat(
-    alice, bob, lobby, channel_backend, settings, monkeypatch,  # noqa: ANN001
+    alice, bob, lobby, channel_backend, settings, monkeypatch,
 ) -> None:
     settings.CHAT_PRESENCE_INTERVAL = 1
     async with connect(alice) as ws:

@@ -12,7 +12,7 @@ pytestmark = [pytest.mark.redis, pytest.mark.slow]
 
 @pytest.mark.parametrize("layer", ["pubsub", "core"])
 async def test_users_on_two_processes_see_each_others_changes_and_presence(
-    make_cluster, layer: str,  # noqa: ANN001
+    make_cluster, layer: str,
 ) -> None:
     cluster = make_cluster("alice", "bob", CHANNEL_LAYER=layer)
     a = cluster.daphne("a")
@@ -49,7 +49,7 @@ async def test_users_on_two_processes_see_each_others_changes_and_presence(
 
 
 async def test_servers_recover_when_their_database_connections_are_killed(
-    make_cluster, databases: Databases,  # noqa: ANN001
+    make_cluster, databases: Databases,
 ) -> None:
     """PostgreSQL restarts and failovers cut every connection: long-lived consumers
     must not keep using a dead one (no persistent connections, or health checks)."""

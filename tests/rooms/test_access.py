@@ -14,14 +14,14 @@ from tests.conftest import add_members, connect
 pytestmark = pytest.mark.django_db
 
 
-def test_public_rooms_are_open_to_every_signed_in_user(alice, bob, lobby) -> None:  # noqa: ANN001
+def test_public_rooms_are_open_to_every_signed_in_user(alice, bob, lobby) -> None:
     assert access.room_for_user(slug="lobby", user=bob) == lobby
     assert access.can_read(room=lobby, user=bob)
     assert not access.is_member(room=lobby, user=bob)
 
 
 def test_private_and_direct_rooms_exist_only_for_members(
-    alice, bob, carol, private_room, direct_room  # noqa: ANN001
+    alice, bob, carol, private_room, direct_room
 ) -> None:
     assert access.room_for_user(slug=private_room.slug, user=alice) == private_room
     assert access.room_for_user(slug=private_room.slug, user=bob) is None
@@ -34,7 +34,7 @@ def test_private_and_direct_rooms_exist_only_for_members(
 
 
 def test_nobody_signed_out_or_deactivated_sees_anything(
-    alice, lobby, private_room  # noqa: ANN001
+    alice, lobby, private_room
 ) -> None:
     from django.contrib.auth.models import AnonymousUser
 
@@ -47,7 +47,7 @@ def test_nobody_signed_out_or_deactivated_sees_anything(
 
 
 def test_room_and_membership_in_one_query(
-    alice, private_room, django_assert_num_queries  # noqa: ANN001
+    alice, private_room, django_assert_num_queries
 ) -> None:
     with django_assert_num_queries(1):
         room = access.room_for_user(slug=private_room.slug, user=alice)
@@ -55,14 +55,14 @@ def test_room_and_membership_in_one_query(
 
 
 def test_readable_rooms_are_public_ones_and_your_own(
-    alice, bob, carol, lobby, private_room, direct_room  # noqa: ANN001
+    alice, bob, carol, lobby, private_room, direct_room
 ) -> None:
     assert set(access.readable_rooms(alice)) == {lobby, private_room, direct_room}
     assert set(access.readable_rooms(bob)) == {lobby, direct_room}
     assert set(access.readable_rooms(carol)) == {lobby}
 
 
-def test_services_refuse_changes_from_outside(alice, bob, private_room) -> None:  # noqa: ANN001
+def test_services_refuse_changes_from_outside(alice, bob, private_room) -> None:
     message = services.message_create(room=private_room, author=alice, body="secret")
     with pytest.raises(PermissionDenied, match="no longer a member"):
         services.message_create(room=private_room, author=bob, body="let me in")
@@ -74,13 +74,13 @@ def test_services_refuse_changes_from_outside(alice, bob, private_room) -> None:
     assert list(Message.objects.values_list("body", flat=True)) == ["secret"]
 
 
-def test_the_creator_of_a_room_is_its_first_member(alice) -> None:  # noqa: ANN001
+def test_the_creator_of_a_room_is_its_first_member(alice) -> None:
     room = services.room_create(creator=alice, name="Book club")
     assert room.kind == Room.Kind.PUBLIC
     assert list(room.memberships.values_list("user__username", flat=True)) == ["alice"]
 
 
-def test_existing_authors_and_creators_become_members(alice, bob, carol) -> None:  # noqa: ANN001
+def test_existing_authors_and_creators_become_members(alice, bob, carol) -> None:
     """The data migration, run against rooms that predate membership."""
     import importlib
 
@@ -114,7 +114,7 @@ def room_paths(room: Room, message: Message) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
 def test_outsiders_get_404_on_every_path(
-    alice, bob, carol, private_room, direct_room, client_for, htmx  # noqa: ANN001
+    alice, bob, carol, private_room, direct_room, client_for, htmx
 ) -> None:
     headers = {"HX-Request": "true"} if htmx else {}
     cases = [
@@ -136,7 +136,7 @@ def test_outsiders_get_404_on_every_path(
 
 @pytest.mark.django_db(transaction=True)
 async def test_outsiders_handshake_is_refused(
-    alice, bob, carol, lobby, private_room, direct_room  # noqa: ANN001
+    alice, bob, carol, lobby, private_room, direct_room
 ) -> None:
     for room, outsider in [(private_room, bob), (direct_room, carol)]:
         with pytest.raises(AssertionError, match="refused"):

@@ -25,7 +25,7 @@ async def _assert_silent(communicator: WebsocketCommunicator, seconds: float = 0
         assert 'id="presence"' in frame, f"unexpected frame: {frame[:200]}"
 
 
-async def test_two_users_see_each_others_messages(channel_backend, alice, bob, lobby) -> None:  # noqa: ANN001
+async def test_two_users_see_each_others_messages(channel_backend, alice, bob, lobby) -> None:
     async with connect(alice) as ws_a, connect(bob) as ws_b:
         await send_json(ws_a, action="send", body="Hello Bob")
         frame_b = await receive_until(ws_b, "Hello Bob")
@@ -43,7 +43,7 @@ async def test_two_users_see_each_others_messages(channel_backend, alice, bob, l
     assert await Message.objects.filter(body="Hello Bob").acount() == 1
 
 
-async def test_edits_and_deletes_reach_everyone(channel_backend, alice, bob, lobby) -> None:  # noqa: ANN001
+async def test_edits_and_deletes_reach_everyone(channel_backend, alice, bob, lobby) -> None:
     async with connect(alice) as ws_a, connect(bob) as ws_b:
         await send_json(ws_a, body="first draft")
         await receive_until(ws_b, "first draft")
@@ -97,7 +97,7 @@ BAD_FRAMES = [
 
 @pytest.mark.parametrize(("frame", "error"), BAD_FRAMES)
 async def test_bad_input_gets_an_error_to_the_sender_only(
-    alice, bob, lobby, frame, error  # noqa: ANN001
+    alice, bob, lobby, frame, error
 ) -> None:
     async with connect(alice) as ws_a, connect(bob) as ws_b:
         await ws_a.send_to(text_data=frame)
@@ -111,13 +111,13 @@ async def test_bad_input_gets_an_error_to_the_sender_only(
     assert await Message.objects.acount() == 1
 
 
-async def test_binary_frames_get_an_error(alice, lobby) -> None:  # noqa: ANN001
+async def test_binary_frames_get_an_error(alice, lobby) -> None:
     async with connect(alice) as ws:
         await ws.send_to(bytes_data=b"\x00\x01")
         assert "could not be read" in await receive_until(ws, "composer-error")
 
 
-async def test_someone_elses_message_cannot_be_changed(alice, bob, lobby) -> None:  # noqa: ANN001
+async def test_someone_elses_message_cannot_be_changed(alice, bob, lobby) -> None:
     other_room = await Room.objects.acreate(name="Other", slug="other", creator=bob)
     async with connect(alice) as ws_a, connect(bob) as ws_b:
         await send_json(ws_b, body="words of bob")
@@ -140,7 +140,7 @@ async def test_someone_elses_message_cannot_be_changed(alice, bob, lobby) -> Non
     assert (await Message.objects.aget(pk=elsewhere.pk)).body == "alice elsewhere"
 
 
-async def test_anonymous_and_unknown_room_are_refused(alice, lobby) -> None:  # noqa: ANN001
+async def test_anonymous_and_unknown_room_are_refused(alice, lobby) -> None:
     anonymous = WebsocketCommunicator(
         application, "/ws/rooms/lobby/", headers=[(b"origin", b"http://127.0.0.1")]
     )
@@ -157,7 +157,7 @@ async def test_anonymous_and_unknown_room_are_refused(alice, lobby) -> None:  # 
     assert not connected
 
 
-async def test_presence_lists_who_is_here(channel_backend, alice, bob, lobby) -> None:  # noqa: ANN001
+async def test_presence_lists_who_is_here(channel_backend, alice, bob, lobby) -> None:
     async with connect(alice) as ws_a:
         async with connect(bob):
             frame = await receive_until(ws_a, ">bob<")
@@ -166,7 +166,7 @@ async def test_presence_lists_who_is_here(channel_backend, alice, bob, lobby) ->
         assert ">bob<" not in frame and ">alice<" in frame
 
 
-async def test_sync_replays_what_the_page_missed(channel_backend, alice, bob, lobby) -> None:  # noqa: ANN001
+async def test_sync_replays_what_the_page_missed(channel_backend, alice, bob, lobby) -> None:
     """A tab that was away sends the newest seq it saw and gets the rest, once each."""
     async with connect(bob) as ws_b:
         for body in ["one", "two", "three"]:
@@ -195,7 +195,7 @@ async def test_sync_replays_what_the_page_missed(channel_backend, alice, bob, lo
         await _assert_silent(ws_a)
 
 
-async def test_sync_with_a_huge_gap_redraws_the_list(alice, lobby, settings) -> None:  # noqa: ANN001
+async def test_sync_with_a_huge_gap_redraws_the_list(alice, lobby, settings) -> None:
     settings.CHAT_CATCHUP_LIMIT = 3
     settings.CHAT_RATE_LIMIT = 100
     async with connect(alice) as ws:
@@ -208,7 +208,7 @@ async def test_sync_with_a_huge_gap_redraws_the_list(alice, lobby, settings) -> 
         assert frame.count("<article") == 6
 
 
-async def test_out_of_order_events_are_delivered_in_order(alice, bob, lobby) -> None:  # noqa: ANN001
+async def test_out_of_order_events_are_delivered_in_order(alice, bob, lobby) -> None:
     """A live event that arrives before an earlier one fills the gap from the database."""
     from channels.layers import get_channel_layer
 

@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis]
 
 
 @pytest.fixture(params=["pubsub", "core"])
-def redis_layer(request, settings) -> str:  # noqa: ANN001
+def redis_layer(request, settings) -> str:
     url = redis_url_or_fail()
     settings.REDIS_URL = url
     settings.CHANNEL_LAYERS = channel_layers_for(url, kind=request.param)
@@ -23,7 +23,7 @@ def redis_layer(request, settings) -> str:  # noqa: ANN001
     return request.param
 
 
-async def test_idle_longer_than_five_seconds_still_delivers(redis_layer, alice, bob, lobby) -> None:  # noqa: ANN001
+async def test_idle_longer_than_five_seconds_still_delivers(redis_layer, alice, bob, lobby) -> None:
     async with connect(alice) as ws_a, connect(bob) as ws_b:
         await receive_until(ws_a, ">bob<")  # presence settled
         await asyncio.sleep(7)  # idle: nothing is sent either way

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def sent_events(monkeypatch) -> list[dict]:  # noqa: ANN001
+def sent_events(monkeypatch) -> list[dict]:
     """Events handed to the channel layer (the real in-memory layer still receives them)."""
     from channels.layers import get_channel_layer
 
@@ -30,7 +30,7 @@ def sent_events(monkeypatch) -> list[dict]:  # noqa: ANN001
 
 
 def test_create_saves_and_broadcasts_after_commit(
-    alice, lobby, sent_events, django_capture_on_commit_callbacks  # noqa: ANN001
+    alice, lobby, sent_events, django_capture_on_commit_callbacks
 ) -> None:
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         message = services.message_create(room=lobby, author=alice, body="  hello\r\nthere  ")
@@ -47,7 +47,7 @@ def test_create_saves_and_broadcasts_after_commit(
 
 
 def test_each_event_is_rendered_once(
-    alice, bob, lobby, monkeypatch, django_capture_on_commit_callbacks  # noqa: ANN001
+    alice, bob, lobby, monkeypatch, django_capture_on_commit_callbacks
 ) -> None:
     """However many people are in the room, a change is rendered one time."""
     from rooms import render
@@ -55,7 +55,7 @@ def test_each_event_is_rendered_once(
     renders: list[str] = []
     real_render = render.render_to_string
 
-    def counting_render(template_name: str, *args, **kwargs) -> str:  # noqa: ANN002, ANN003
+    def counting_render(template_name: str, *args, **kwargs) -> str:
         renders.append(template_name)
         return real_render(template_name, *args, **kwargs)
 
@@ -69,7 +69,7 @@ def test_each_event_is_rendered_once(
     assert renders == ["rooms/room.html#event-frame"] * 3
 
 
-def test_seq_orders_every_change(alice, lobby, django_capture_on_commit_callbacks) -> None:  # noqa: ANN001
+def test_seq_orders_every_change(alice, lobby, django_capture_on_commit_callbacks) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         first = services.message_create(room=lobby, author=alice, body="one")
         second = services.message_create(room=lobby, author=alice, body="two")
@@ -90,19 +90,19 @@ def test_seq_orders_every_change(alice, lobby, django_capture_on_commit_callback
         (["a"], "must be a string"),
     ],
 )
-def test_create_rejects_bad_text(alice, lobby, body, error) -> None:  # noqa: ANN001
+def test_create_rejects_bad_text(alice, lobby, body, error) -> None:
     with pytest.raises(ValidationError) as excinfo:
         services.message_create(room=lobby, author=alice, body=body)
     assert error in excinfo.value.messages[0]
     assert not Message.objects.exists()
 
 
-def test_exactly_2000_characters_is_fine(alice, lobby) -> None:  # noqa: ANN001
+def test_exactly_2000_characters_is_fine(alice, lobby) -> None:
     message = services.message_create(room=lobby, author=alice, body="y" * 2000)
     assert len(message.body) == 2000
 
 
-def test_only_the_author_edits(alice, bob, lobby, django_capture_on_commit_callbacks) -> None:  # noqa: ANN001
+def test_only_the_author_edits(alice, bob, lobby, django_capture_on_commit_callbacks) -> None:
     message = services.message_create(room=lobby, author=alice, body="mine")
     with pytest.raises(PermissionDenied, match="not allowed to edit"):
         services.message_edit(room=lobby, user=bob, message_id=message.pk, body="hacked")
@@ -114,7 +114,7 @@ def test_only_the_author_edits(alice, bob, lobby, django_capture_on_commit_callb
     assert message.body == "still mine" and message.is_edited
 
 
-def test_room_creator_moderates_deletes_but_not_edits(alice, bob, make_user) -> None:  # noqa: ANN001
+def test_room_creator_moderates_deletes_but_not_edits(alice, bob, make_user) -> None:
     room = services.room_create(creator=alice, name="Book club")
     message = services.message_create(room=room, author=bob, body="spoilers!")
     with pytest.raises(PermissionDenied):
@@ -127,7 +127,7 @@ def test_room_creator_moderates_deletes_but_not_edits(alice, bob, make_user) -> 
     assert message.is_deleted and message.body == ""
 
 
-def test_delete_blanks_the_text_and_keeps_the_row(alice, lobby) -> None:  # noqa: ANN001
+def test_delete_blanks_the_text_and_keeps_the_row(alice, lobby) -> None:
     message = services.message_create(room=lobby, author=alice, body="secret plans")
     services.message_delete(room=lobby, user=alice, message_id=message.pk)
     row = Message.objects.get(pk=message.pk)
@@ -139,7 +139,7 @@ def test_delete_blanks_the_text_and_keeps_the_row(alice, lobby) -> None:  # noqa
         services.message_edit(room=lobby, user=alice, message_id=message.pk, body="back")
 
 
-def test_message_of_another_room_is_refused(alice, lobby) -> None:  # noqa: ANN001
+def test_message_of_another_room_is_refused(alice, lobby) -> None:
     other = services.room_create(creator=alice, name="Elsewhere")
     message = services.message_create(room=other, author=alice, body="over there")
     with pytest.raises(PermissionDenied):
@@ -150,7 +150,7 @@ def test_message_of_another_room_is_refused(alice, lobby) -> None:  # noqa: ANN0
     assert message.body == "over there" and not message.is_deleted
 
 
-def test_rate_limit_refuses_a_flood(alice, bob, lobby, settings) -> None:  # noqa: ANN001
+def test_rate_limit_refuses_a_flood(alice, bob, lobby, settings) -> None:
     settings.CHAT_RATE_LIMIT = 5
     for i in range(5):
         services.message_create(room=lobby, author=alice, body=f"burst {i}")
@@ -161,7 +161,7 @@ def test_rate_limit_refuses_a_flood(alice, bob, lobby, settings) -> None:  # noq
     assert Message.objects.filter(author=alice).count() == 5
 
 
-def test_room_create_validates_names(alice) -> None:  # noqa: ANN001
+def test_room_create_validates_names(alice) -> None:
     room = services.room_create(creator=alice, name="  Book   club ")
     assert (room.name, room.slug, room.creator) == ("Book club", "book-club", alice)
     for name, error in [

@@ -10,7 +10,7 @@ from rooms.models import Message, Room
 pytestmark = pytest.mark.django_db
 
 
-def _fill(room: Room, author, count: int) -> list[Message]:  # noqa: ANN001
+def _fill(room: Room, author, count: int) -> list[Message]:
     start = room.last_seq
     messages = Message.objects.bulk_create(
         Message(room=room, author=author, body=f"message {i}", seq=start + i + 1,
@@ -22,7 +22,7 @@ def _fill(room: Room, author, count: int) -> list[Message]:  # noqa: ANN001
     return messages
 
 
-def test_anonymous_visitors_get_the_login_page(client) -> None:  # noqa: ANN001
+def test_anonymous_visitors_get_the_login_page(client) -> None:
     for url in ["/rooms/", "/rooms/lobby/"]:
         response = client.get(url)
         assert response.status_code == 302
@@ -30,11 +30,11 @@ def test_anonymous_visitors_get_the_login_page(client) -> None:  # noqa: ANN001
     assert client.get("/")["Location"] == "/accounts/login/"
 
 
-def test_home_takes_a_signed_in_user_to_the_rooms(client_for, alice) -> None:  # noqa: ANN001
+def test_home_takes_a_signed_in_user_to_the_rooms(client_for, alice) -> None:
     assert client_for(alice).get("/")["Location"] == "/rooms/"
 
 
-def test_rooms_list_newest_activity_first(client_for, alice, lobby) -> None:  # noqa: ANN001
+def test_rooms_list_newest_activity_first(client_for, alice, lobby) -> None:
     from rooms import services
 
     quiet = services.room_create(creator=alice, name="Quiet corner")
@@ -47,7 +47,7 @@ def test_rooms_list_newest_activity_first(client_for, alice, lobby) -> None:  # 
     assert "Room name" in html and "Create room" in html
 
 
-def test_create_room_takes_you_in(client_for, alice) -> None:  # noqa: ANN001
+def test_create_room_takes_you_in(client_for, alice) -> None:
     response = client_for(alice).post("/rooms/", {"name": "Book club"})
     assert response.status_code == 302 and response["Location"] == "/rooms/book-club/"
     room = Room.objects.get(slug="book-club")
@@ -59,14 +59,14 @@ def test_create_room_takes_you_in(client_for, alice) -> None:  # noqa: ANN001
     [("", "Give the room a name"), ("Lobby", "already exists"),
      ("x" * 61, "at most 60 characters")],
 )
-def test_create_room_errors_are_shown(client_for, alice, lobby, name, error) -> None:  # noqa: ANN001
+def test_create_room_errors_are_shown(client_for, alice, lobby, name, error) -> None:
     response = client_for(alice).post("/rooms/", {"name": name})
     assert response.status_code == 400
     assert error in response.content.decode()
     assert Room.objects.count() == 1
 
 
-def test_room_page_shows_the_latest_50_oldest_first(client_for, alice, lobby) -> None:  # noqa: ANN001
+def test_room_page_shows_the_latest_50_oldest_first(client_for, alice, lobby) -> None:
     _fill(lobby, alice, 60)
     response = client_for(alice).get("/rooms/lobby/")
     html = response.content.decode()
@@ -81,16 +81,16 @@ def test_room_page_shows_the_latest_50_oldest_first(client_for, alice, lobby) ->
     assert 'id="cursor" name="after" value="60"' in html
 
 
-def test_empty_room_says_so(client_for, alice, lobby) -> None:  # noqa: ANN001
+def test_empty_room_says_so(client_for, alice, lobby) -> None:
     html = client_for(alice).get("/rooms/lobby/").content.decode()
     assert "No messages yet" in html and "Load older messages" not in html
 
 
-def test_unknown_room_is_404(client_for, alice) -> None:  # noqa: ANN001
+def test_unknown_room_is_404(client_for, alice) -> None:
     assert client_for(alice).get("/rooms/nowhere/").status_code == 404
 
 
-def test_load_older_pages_back_50_at_a_time(client_for, alice, lobby) -> None:  # noqa: ANN001
+def test_load_older_pages_back_50_at_a_time(client_for, alice, lobby) -> None:
     messages = _fill(lobby, alice, 120)
     client = client_for(alice)
     url = reverse("rooms:messages_older", kwargs={"slug": "lobby"})
@@ -105,7 +105,7 @@ def test_load_older_pages_back_50_at_a_time(client_for, alice, lobby) -> None:  
 
 @pytest.mark.parametrize("history", [10, 1000])
 def test_query_counts_do_not_grow_with_history(
-    client_for, alice, lobby, django_assert_num_queries, history  # noqa: ANN001
+    client_for, alice, lobby, django_assert_num_queries, history
 ) -> None:
     messages = _fill(lobby, alice, history)
     client = client_for(alice)
@@ -119,7 +119,7 @@ def test_query_counts_do_not_grow_with_history(
         client.get(url, {"before": messages[-1].pk})
 
 
-def test_plain_http_post_sends_a_message(client_for, alice, lobby) -> None:  # noqa: ANN001
+def test_plain_http_post_sends_a_message(client_for, alice, lobby) -> None:
     client = client_for(alice)
     response = client.post("/rooms/lobby/messages/", {"body": "no javascript here"})
     assert response.status_code == 302 and response["Location"] == "/rooms/lobby/"
@@ -128,14 +128,14 @@ def test_plain_http_post_sends_a_message(client_for, alice, lobby) -> None:  # n
     assert "no javascript here" in html
 
 
-def test_plain_http_post_errors_are_shown(client_for, alice, lobby) -> None:  # noqa: ANN001
+def test_plain_http_post_errors_are_shown(client_for, alice, lobby) -> None:
     response = client_for(alice).post("/rooms/lobby/messages/", {"body": "   "})
     assert response.status_code == 400
     assert "Type a message before sending." in response.content.decode()
     assert not Message.objects.exists()
 
 
-def test_edit_and_delete_over_http(client_for, alice, bob, lobby) -> None:  # noqa: ANN001
+def test_edit_and_delete_over_http(client_for, alice, bob, lobby) -> None:
     from rooms import services
 
     message = services.message_create(room=lobby, author=alice, body="typo")
@@ -165,7 +165,7 @@ def test_edit_and_delete_over_http(client_for, alice, bob, lobby) -> None:  # no
     assert "This message was deleted" in html and "fixed" not in html
 
 
-def test_controls_are_shown_per_viewer_by_a_page_style(client_for, alice, bob) -> None:  # noqa: ANN001
+def test_controls_are_shown_per_viewer_by_a_page_style(client_for, alice, bob) -> None:
     from rooms import services
 
     room = services.room_create(creator=alice, name="Alice's room")
@@ -179,7 +179,7 @@ def test_controls_are_shown_per_viewer_by_a_page_style(client_for, alice, bob) -
     assert ", #messages .msg-delete {" not in bob_html
 
 
-def test_text_is_escaped_and_links_are_safe(client_for, alice, lobby) -> None:  # noqa: ANN001
+def test_text_is_escaped_and_links_are_safe(client_for, alice, lobby) -> None:
     from rooms import services
 
     services.message_create(
@@ -195,7 +195,7 @@ def test_text_is_escaped_and_links_are_safe(client_for, alice, lobby) -> None:  
     assert "hx-disable" in html
 
 
-def test_message_control_urls_match_the_url_patterns(alice, lobby) -> None:  # noqa: ANN001
+def test_message_control_urls_match_the_url_patterns(alice, lobby) -> None:
     from rooms import services
 
     message = services.message_create(room=lobby, author=alice, body="hi")

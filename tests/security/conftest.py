@@ -31,12 +31,12 @@ FUZZ_PROFILE = "security-ci" if os.environ.get("CI") else "security"
 
 
 @pytest.fixture
-def mallory(make_user) -> User:  # noqa: ANN001
+def mallory(make_user) -> User:
     return make_user("mallory")
 
 
 @pytest.fixture
-def bobs_room(bob) -> Room:  # noqa: ANN001
+def bobs_room(bob) -> Room:
     """A room Bob created, so Bob moderates it."""
     return Room.objects.create(name="Bob's corner", slug="bobs-corner", creator=bob)
 

@@ -72,7 +72,7 @@ def redis_server() -> Iterator[str]:
     if binary is None:
         raise AssertionError("this test needs Redis: set REDIS_URL or install redis-server")
     port = free_port()
-    process = subprocess.Popen(  # noqa: S603
+    process = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
         stdout=subprocess.DEVNULL,
     )
@@ -114,8 +114,8 @@ def procfile_daphne(*, redis_url: str | None = None, **env: str) -> Iterator[str
     )
     if redis_url:
         child_env["REDIS_URL"] = redis_url
-    log = tempfile.TemporaryFile()  # noqa: SIM115
-    process = subprocess.Popen(  # noqa: S603
+    log = tempfile.TemporaryFile()
+    process = subprocess.Popen(
         procfile_web_command(port), cwd=BASE_DIR, env=child_env, stdout=log, stderr=log
     )
     try:
@@ -135,7 +135,7 @@ def procfile_daphne(*, redis_url: str | None = None, **env: str) -> Iterator[str
         log.close()
 
 
-async def ws_connect(host: str, user: User, slug: str = "lobby", **kwargs: object):  # noqa: ANN201
+async def ws_connect(host: str, user: User, slug: str = "lobby", **kwargs: object):
     """A websocket from a logged-in browser on our page (``websockets`` client)."""
     from channels.db import database_sync_to_async
     from websockets.asyncio.client import connect
@@ -154,7 +154,7 @@ class Inbox:
     server's writes and skew what is measured.
     """
 
-    def __init__(self, ws) -> None:  # noqa: ANN001
+    def __init__(self, ws) -> None:
         import asyncio
 
         self.ws = ws

@@ -22,7 +22,7 @@ CLOSE_LOGGED_OUT = 4401
     [None, b"sessionid=forged0000000000000000000000000", b"sessionid="],
     ids=["no-cookie", "forged-session", "empty-session"],
 )
-async def test_anonymous_socket_is_refused_and_hears_nothing(alice, lobby, cookie) -> None:  # noqa: ANN001
+async def test_anonymous_socket_is_refused_and_hears_nothing(alice, lobby, cookie) -> None:
     anonymous = open_socket(cookie)
     connected, _ = await anonymous.connect(timeout=5)
     assert not connected
@@ -37,7 +37,7 @@ async def test_anonymous_socket_is_refused_and_hears_nothing(alice, lobby, cooki
     await anonymous.disconnect()
 
 
-async def test_socket_to_a_room_that_does_not_exist_is_refused(alice, lobby) -> None:  # noqa: ANN001
+async def test_socket_to_a_room_that_does_not_exist_is_refused(alice, lobby) -> None:
     ws = open_socket(await database_sync_to_async(session_cookie_for)(alice), "no-such-room")
     connected, _ = await ws.connect(timeout=5)
     assert not connected
@@ -52,7 +52,7 @@ def logged_in_client(cookie: bytes) -> Client:
     return client
 
 
-async def test_logging_out_closes_that_sessions_sockets_only(alice, lobby) -> None:  # noqa: ANN001
+async def test_logging_out_closes_that_sessions_sockets_only(alice, lobby) -> None:
     laptop = await database_sync_to_async(session_cookie_for)(alice)
     phone = await database_sync_to_async(session_cookie_for)(alice)
     async with connect(alice, cookie=laptop) as on_laptop, connect(alice, cookie=phone) as on_phone:
@@ -75,7 +75,7 @@ async def test_logging_out_closes_that_sessions_sockets_only(alice, lobby) -> No
     await again.disconnect()
 
 
-async def test_logout_by_get_is_not_possible(alice, lobby) -> None:  # noqa: ANN001
+async def test_logout_by_get_is_not_possible(alice, lobby) -> None:
     """A link or image on another site cannot log a user out (and close their sockets)."""
     cookie = await database_sync_to_async(session_cookie_for)(alice)
     async with connect(alice, cookie=cookie) as ws:

@@ -36,7 +36,7 @@ def snapshot() -> list[tuple[object, ...]]:
 
 
 async def assert_refused_to_sender_only(
-    sender_ws, bystander_ws, frame: dict[str, object], expected: str  # noqa: ANN001
+    sender_ws, bystander_ws, frame: dict[str, object], expected: str
 ) -> None:
     before = await database_sync_to_async(snapshot)()
     await send_json(sender_ws, **frame)
@@ -48,7 +48,7 @@ async def assert_refused_to_sender_only(
 
 
 @pytest.fixture
-def conversation(alice, bob, lobby, bobs_room) -> dict[str, Message]:  # noqa: ANN001
+def conversation(alice, bob, lobby, bobs_room) -> dict[str, Message]:
     """Bob's and Alice's messages in the lobby, and Alice's in Bob's room."""
     return {
         "bob_in_lobby": post(lobby, bob, "Bob's own words"),
@@ -71,7 +71,7 @@ def conversation(alice, bob, lobby, bobs_room) -> dict[str, Message]:  # noqa: A
     ids=lambda value: value if value in {"edit", "delete"} or "_" in str(value) else "",
 )
 async def test_forged_frames_change_nothing(
-    alice, bob, lobby, conversation, action, target, expected  # noqa: ANN001
+    alice, bob, lobby, conversation, action, target, expected
 ) -> None:
     message_id = conversation[target].pk if target in conversation else 10**9
     frame = {"action": action, "message_id": message_id}
@@ -83,7 +83,7 @@ async def test_forged_frames_change_nothing(
 
 
 async def test_room_creator_may_delete_but_not_edit_others_messages(
-    alice, bob, bobs_room, conversation  # noqa: ANN001
+    alice, bob, bobs_room, conversation
 ) -> None:
     target = conversation["alice_in_bobs_room"]
     async with connect(alice, "bobs-corner") as ws_alice, connect(bob, "bobs-corner") as ws_bob:
@@ -101,7 +101,7 @@ async def test_room_creator_may_delete_but_not_edit_others_messages(
 
 
 async def test_moderation_does_not_reach_other_rooms(
-    alice, bob, conversation  # noqa: ANN001
+    alice, bob, conversation
 ) -> None:
     """Bob moderates his room only, whichever room's socket he forges the id into."""
     target = conversation["alice_in_lobby"]
@@ -118,7 +118,7 @@ async def test_moderation_does_not_reach_other_rooms(
         )
 
 
-async def test_a_frame_cannot_claim_another_author(alice, bob, lobby) -> None:  # noqa: ANN001
+async def test_a_frame_cannot_claim_another_author(alice, bob, lobby) -> None:
     """The author is the socket's logged-in user; names and ids in the frame are ignored."""
     async with connect(bob) as ws_bob, connect(alice) as ws_alice:
         await send_json(
@@ -143,7 +143,7 @@ def delete_url(room: Room, message: Message) -> str:
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["form", "htmx"])
 def test_forged_http_requests_are_forbidden(
-    alice, lobby, bobs_room, conversation, client_for, htmx  # noqa: ANN001
+    alice, lobby, bobs_room, conversation, client_for, htmx
 ) -> None:
     client: Client = client_for(alice)
     headers = {"HX-Request": "true"} if htmx else {}
@@ -169,7 +169,7 @@ def test_forged_http_requests_are_forbidden(
     assert snapshot() == before
 
 
-def test_room_creator_over_http(alice, bob, bobs_room, conversation, client_for) -> None:  # noqa: ANN001
+def test_room_creator_over_http(alice, bob, bobs_room, conversation, client_for) -> None:
     client: Client = client_for(bob)
     target = conversation["alice_in_bobs_room"]
     response = client.post(edit_url(bobs_room, target), {"body": "moderated"})
@@ -180,7 +180,7 @@ def test_room_creator_over_http(alice, bob, bobs_room, conversation, client_for)
     assert Message.objects.get(pk=target.pk).is_deleted
 
 
-def test_cross_site_form_posts_are_refused(alice, lobby) -> None:  # noqa: ANN001
+def test_cross_site_form_posts_are_refused(alice, lobby) -> None:
     """Another site's form cannot post as a logged-in user: no token, or a foreign Origin."""
     client = Client(enforce_csrf_checks=True)
     client.force_login(alice)

@@ -36,12 +36,12 @@ LONG = {"long-link"}  # shown shortened on screen; its href carries the whole te
 
 
 @pytest.fixture
-def cellar(alice) -> Room:  # noqa: ANN001
+def cellar(alice) -> Room:
     return services.room_create(creator=alice, name="Cellar")
 
 
 @pytest.fixture
-def watched(open_room, alice, bob, cellar) -> Iterator[dict[str, Page]]:  # noqa: ANN001
+def watched(open_room, alice, bob, cellar) -> Iterator[dict[str, Page]]:
     """Alice on a phone and Bob on a desktop, with dialogs, requests and CSP reports recorded."""
     pages = {"phone": open_room(alice, cellar.slug, viewport=PHONE), "desktop": open_room(bob, cellar.slug)}
     for name, page in pages.items():
@@ -76,7 +76,7 @@ def send_all(base_url: str, slug: str, senders: list[User], texts: list[str]) ->
 
 
 def test_hostile_text_runs_nothing_in_a_real_browser(
-    watched, cellar, live_server_url, make_user  # noqa: ANN001, F811
+    watched, cellar, live_server_url, make_user  # noqa: F811
 ) -> None:
     senders = [make_user(f"sender{n}") for n in range(3)]
     send_all(live_server_url, cellar.slug, senders, list(PAYLOADS.values()))
@@ -106,7 +106,7 @@ def test_hostile_text_runs_nothing_in_a_real_browser(
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
-def test_the_browser_enforces_the_policy(watched) -> None:  # noqa: ANN001
+def test_the_browser_enforces_the_policy(watched) -> None:
     page = watched["desktop"]
     ran = page.evaluate(
         """() => {

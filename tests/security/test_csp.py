@@ -18,7 +18,7 @@ PAGES_SIGNED_OUT = ["/accounts/login/", "/accounts/signup/"]
 PAGES_SIGNED_IN = ["/rooms/", "/rooms/lobby/"]
 
 
-def policy(response) -> dict[str, list[str]]:  # noqa: ANN001
+def policy(response) -> dict[str, list[str]]:
     header = response.headers.get("Content-Security-Policy")
     assert header, f"{response.request['PATH_INFO']} has no Content-Security-Policy"
     directives: dict[str, list[str]] = {}
@@ -29,7 +29,7 @@ def policy(response) -> dict[str, list[str]]:  # noqa: ANN001
 
 
 @pytest.fixture
-def pages(alice, lobby, client_for) -> dict[str, object]:  # noqa: ANN001
+def pages(alice, lobby, client_for) -> dict[str, object]:
     signed_in = client_for(alice)
     return {
         **{url: Client().get(url) for url in PAGES_SIGNED_OUT},
@@ -37,7 +37,7 @@ def pages(alice, lobby, client_for) -> dict[str, object]:  # noqa: ANN001
     }
 
 
-def test_only_our_own_scripts_may_run(pages) -> None:  # noqa: ANN001
+def test_only_our_own_scripts_may_run(pages) -> None:
     for url, response in pages.items():
         assert response.status_code == 200, url
         directives = policy(response)
@@ -53,7 +53,7 @@ def test_only_our_own_scripts_may_run(pages) -> None:  # noqa: ANN001
             assert loophole not in everything.split(), f"{url}: {loophole}"
 
 
-def test_every_script_and_style_on_our_pages_is_allowed_by_the_policy(pages) -> None:  # noqa: ANN001
+def test_every_script_and_style_on_our_pages_is_allowed_by_the_policy(pages) -> None:
     """Our own markup must work under the policy: what it blocks would silently break."""
     for url, response in pages.items():
         html = response.content.decode()
@@ -69,7 +69,7 @@ def test_every_script_and_style_on_our_pages_is_allowed_by_the_policy(pages) -> 
             assert "style" not in element.attrs, f"{url}: <{element.tag} style=...> is blocked"
 
 
-def test_the_style_nonce_is_new_for_every_response(alice, lobby, client_for) -> None:  # noqa: ANN001
+def test_the_style_nonce_is_new_for_every_response(alice, lobby, client_for) -> None:
     client = client_for(alice)
     nonces = []
     for _ in range(3):
@@ -79,7 +79,7 @@ def test_the_style_nonce_is_new_for_every_response(alice, lobby, client_for) -> 
     assert all(re.fullmatch(r"[A-Za-z0-9+/=_-]{16,}", nonce) for nonce in nonces)
 
 
-def test_htmx_runs_without_eval_and_only_talks_to_us(pages) -> None:  # noqa: ANN001
+def test_htmx_runs_without_eval_and_only_talks_to_us(pages) -> None:
     for url, response in pages.items():
         (meta,) = find(response.content.decode(), name="htmx-config")
         config = json.loads(meta.attrs["content"] or "")
@@ -88,7 +88,7 @@ def test_htmx_runs_without_eval_and_only_talks_to_us(pages) -> None:  # noqa: AN
         assert config["allowScriptTags"] is False, url
 
 
-def test_pages_cannot_be_framed_or_sniffed(pages) -> None:  # noqa: ANN001
+def test_pages_cannot_be_framed_or_sniffed(pages) -> None:
     for url, response in pages.items():
         assert response.headers["X-Frame-Options"] == "DENY", url
         assert response.headers["X-Content-Type-Options"] == "nosniff", url

@@ -21,7 +21,7 @@ from tests.conftest import connect, session_cookie_for
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-async def handshake(user, origin: bytes | None) -> tuple[bool, object]:  # noqa: ANN001
+async def handshake(user, origin: bytes | None) -> tuple[bool, object]:
     from config.asgi import application
 
     headers = [(b"cookie", await database_sync_to_async(session_cookie_for)(user))]
@@ -46,12 +46,12 @@ async def handshake(user, origin: bytes | None) -> tuple[bool, object]:  # noqa:
     ],
     ids=["foreign", "prefix", "suffix", "null", "empty", "missing"],
 )
-async def test_handshake_from_another_origin_is_refused(alice, lobby, origin) -> None:  # noqa: ANN001
+async def test_handshake_from_another_origin_is_refused(alice, lobby, origin) -> None:
     connected, _ = await handshake(alice, origin)
     assert not connected
 
 
-async def test_handshake_from_our_own_pages_is_accepted(alice, lobby) -> None:  # noqa: ANN001
+async def test_handshake_from_our_own_pages_is_accepted(alice, lobby) -> None:
     for origin in (b"http://127.0.0.1", b"http://localhost:8000"):
         async with connect(alice, origin=origin):
             pass
@@ -70,7 +70,7 @@ def production_env(**overrides: str) -> dict[str, str]:
 
 
 def start_django(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603
+    return subprocess.run(
         [sys.executable, "-c", "import django; django.setup(); print('started')"],
         cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=60,
     )

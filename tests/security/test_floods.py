@@ -52,7 +52,7 @@ def bodies_of(user: User) -> list[str]:
     return list(Message.objects.filter(author=user).order_by("pk").values_list("body", flat=True))
 
 
-async def frames_until(ws, *, answers: int, messages: int) -> list[str]:  # noqa: ANN001
+async def frames_until(ws, *, answers: int, messages: int) -> list[str]:
     """Frames until this many answers to sends and message pushes came, and then quiet."""
     frames: list[str] = []
     while (
@@ -65,7 +65,7 @@ async def frames_until(ws, *, answers: int, messages: int) -> list[str]:  # noqa
 
 # ----------------------------------------------------------------- the message rate limit
 async def test_a_flood_is_cut_at_the_limit_and_only_the_flooder_hears_it(
-    alice, bob, lobby  # noqa: ANN001
+    alice, bob, lobby
 ) -> None:
     assert (settings.CHAT_RATE_LIMIT, settings.CHAT_RATE_WINDOW) == (10, 10)
     async with connect(bob) as ws_bob, connect(alice) as ws_alice:
@@ -91,7 +91,7 @@ async def test_a_flood_is_cut_at_the_limit_and_only_the_flooder_hears_it(
     assert await sync_to_async(bodies_of)(alice) == [f"flood {n}" for n in range(10)]
 
 
-def test_the_http_path_shares_the_limit(alice, lobby, client_for) -> None:  # noqa: ANN001
+def test_the_http_path_shares_the_limit(alice, lobby, client_for) -> None:
     client: Client = client_for(alice)
     statuses = [
         client.post("/rooms/lobby/messages/", {"body": f"post {n}"}, headers={"HX-Request": "true"})
@@ -103,7 +103,7 @@ def test_the_http_path_shares_the_limit(alice, lobby, client_for) -> None:  # no
 
 
 async def test_the_limit_is_shared_by_every_process_through_redis(
-    alice, lobby, settings  # noqa: ANN001
+    alice, lobby, settings
 ) -> None:
     """Two Daphne processes, as two Heroku dynos: the budget is per user, not per process."""
     await sync_to_async(forget_rate_limit)(alice)
@@ -125,7 +125,7 @@ async def test_the_limit_is_shared_by_every_process_through_redis(
     assert len(await sync_to_async(bodies_of)(alice)) == 10
 
 
-async def test_a_sustained_flood_is_hung_up_on(alice, bob, lobby) -> None:  # noqa: ANN001
+async def test_a_sustained_flood_is_hung_up_on(alice, bob, lobby) -> None:
     """Far more frames than any person sends: disconnected with a reason, and kept out
     for one window; everyone else carries on."""
     budget = FRAMES_PER_MESSAGE * settings.CHAT_RATE_LIMIT
@@ -159,7 +159,7 @@ async def test_a_sustained_flood_is_hung_up_on(alice, bob, lobby) -> None:  # no
 
 @pytest.mark.slow
 async def test_other_peoples_messages_go_through_during_a_flood(
-    lobby, make_user, settings  # noqa: ANN001
+    lobby, make_user, settings
 ) -> None:
     """Through Daphne as the Procfile runs it: a client floods frames at line rate and
     reconnects whenever it is hung up on, while others chat. Prints how long their
@@ -268,7 +268,7 @@ def test_daphnes_caps_are_in_the_procfile() -> None:
 
 
 async def test_daphne_drops_oversized_frames_and_nobody_else_notices(
-    alice, bob, carol, lobby  # noqa: ANN001
+    alice, bob, carol, lobby
 ) -> None:
     frame_cap = procfile_option("--websocket-max-frame-size")
     message_cap = procfile_option("--websocket-max-message-size")
@@ -311,7 +311,7 @@ async def test_daphne_drops_oversized_frames_and_nobody_else_notices(
 
 
 async def test_the_consumer_refuses_frames_over_its_limit_and_keeps_the_socket(
-    alice, bob, lobby  # noqa: ANN001
+    alice, bob, lobby
 ) -> None:
     limit = settings.CHAT_MAX_FRAME_BYTES
     async with connect(alice) as ws, connect(bob) as ws_bob:
@@ -338,18 +338,18 @@ BLOCKED = "Too many failed login attempts. Try again later."
 
 
 @pytest.fixture
-def fast_hashing(settings) -> None:  # noqa: ANN001
+def fast_hashing(settings) -> None:
     """Every attempt hashes a password (even for unknown names); these tests make dozens."""
     settings.PASSWORD_HASHERS = FAST_HASHER
 
 
-def log_in(client: Client, username: str, password: str = "wrong password", **headers: str):  # noqa: ANN201
+def log_in(client: Client, username: str, password: str = "wrong password", **headers: str):
     return client.post(
         "/accounts/login/", {"login": username, "password": password}, headers=headers
     )
 
 
-def outcome(response) -> str:  # noqa: ANN001
+def outcome(response) -> str:
     """What the person sees: logged in, a wrong-password error, blocked, or a 429 page."""
     if response.status_code == 302:
         return "logged in"
@@ -362,7 +362,7 @@ def outcome(response) -> str:  # noqa: ANN001
     raise AssertionError(f"unexpected answer {response.status_code}")
 
 
-def test_guessing_passwords_from_one_address_is_blocked(fast_hashing, alice) -> None:  # noqa: ANN001
+def test_guessing_passwords_from_one_address_is_blocked(fast_hashing, alice) -> None:
     client = Client(REMOTE_ADDR="198.51.100.10")
     seen = [outcome(log_in(client, f"guess{n}")) for n in range(10)]
     # Blocked, even with the right password: a guesser learns nothing more.
@@ -374,14 +374,14 @@ def test_guessing_passwords_from_one_address_is_blocked(fast_hashing, alice) -> 
 
 
 def test_guessing_one_accounts_password_from_many_addresses_is_blocked(
-    fast_hashing, alice  # noqa: ANN001
-) -> None:  # noqa: ANN001
+    fast_hashing, alice
+) -> None:
     seen = [outcome(log_in(Client(REMOTE_ADDR=f"198.51.100.{20 + n}"), "alice")) for n in range(5)]
     seen.append(outcome(log_in(Client(REMOTE_ADDR="198.51.100.99"), "alice", PASSWORD)))
     assert seen == ["wrong"] * 5 + ["blocked"]
 
 
-def test_signups_from_one_address_are_limited(fast_hashing, db) -> None:  # noqa: ANN001
+def test_signups_from_one_address_are_limited(fast_hashing, db) -> None:
     client = Client(REMOTE_ADDR="198.51.100.30")
     statuses = []
     for n in range(22):
@@ -394,8 +394,8 @@ def test_signups_from_one_address_are_limited(fast_hashing, db) -> None:  # noqa
 
 
 def test_login_limits_key_on_the_address_herokus_router_saw(
-    fast_hashing, alice, settings  # noqa: ANN001
-) -> None:  # noqa: ANN001
+    fast_hashing, alice, settings
+) -> None:
     """Behind Heroku the rightmost X-Forwarded-For entry is the router's; a client
     writing its own entries to the left of it cannot dodge the limit."""
     settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1  # the production value
@@ -418,7 +418,7 @@ LINK_HEAVY = " ".join(["ab.com"] * 285)  # ~2,000 characters, ~24 KB of links on
 
 
 async def test_catch_up_frames_stay_within_what_daphne_will_send(
-    alice, bob, lobby, settings  # noqa: ANN001
+    alice, bob, lobby, settings
 ) -> None:
     """Daphne's message cap applies to what the server sends too: a catch-up of long,
     link-heavy messages must still fit in one frame (a smaller page, the rest a click

@@ -94,7 +94,7 @@ def snapshot() -> list[tuple[object, ...]]:
     )
 
 
-async def send_frame(ws, frame: dict[str, object]) -> None:  # noqa: ANN001
+async def send_frame(ws, frame: dict[str, object]) -> None:
     """As Daphne passes a frame on (empty ones included, which send_to refuses)."""
     await ws.send_input({"type": "websocket.receive", **frame})
 
@@ -108,7 +108,7 @@ def action_of(frame: dict[str, object]) -> object:
 
 
 @pytest.fixture
-async def room(make_user, lobby, settings):  # noqa: ANN001, ANN201
+async def room(make_user, lobby, settings):
     """Mallory (who fuzzes) and Bob (who watches) in the lobby, with one message of Bob's."""
     # Valid frames are allowed to take effect: the limits are not under test here.
     settings.CHAT_RATE_LIMIT = 100_000
@@ -119,7 +119,7 @@ async def room(make_user, lobby, settings):  # noqa: ANN001, ANN201
         yield {"mallory": mallory, "ws": ws_mallory, "ws_bob": ws_bob, "bobs": bobs}
 
 
-async def answer_to(ws) -> list[str]:  # noqa: ANN001
+async def answer_to(ws) -> list[str]:
     """Every frame up to (not including) the marker's answer."""
     await ws.send_to(text_data=MARKER)
     frames = []
@@ -134,7 +134,7 @@ async def answer_to(ws) -> list[str]:  # noqa: ANN001
 @given(frame=frames)
 @example(frame={"bytes": b"\x00\xff"})
 @example(frame={"text": json.dumps({"action": "delete", "message_id": 1})})
-async def test_malformed_frames_get_an_answer_and_change_nothing(room, frame) -> None:  # noqa: ANN001
+async def test_malformed_frames_get_an_answer_and_change_nothing(room, frame) -> None:
     ws, mallory = room["ws"], room["mallory"]
     before = await sync_to_async(snapshot)()
     await send_frame(ws, frame)
@@ -157,7 +157,7 @@ async def test_malformed_frames_get_an_answer_and_change_nothing(room, frame) ->
     assert all(row[2] == mallory.pk for row in changed), f"{frame!r} changed {changed}"
 
 
-async def test_after_the_fuzzing_the_socket_still_works(room) -> None:  # noqa: ANN001
+async def test_after_the_fuzzing_the_socket_still_works(room) -> None:
     """Runs the same frames as above in one go, then sends an ordinary message."""
     ws, ws_bob = room["ws"], room["ws_bob"]
     seen = []

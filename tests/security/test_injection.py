@@ -98,7 +98,7 @@ def problems_in_document(html: str) -> list[str]:
 
 
 async def test_payloads_are_shown_as_text_live_and_in_the_page(
-    alice, bob, lobby, settings  # noqa: ANN001
+    alice, bob, lobby, settings
 ) -> None:
     settings.CHAT_RATE_LIMIT = 1000  # this test sends many messages on purpose
     failures: list[str] = []
@@ -132,7 +132,7 @@ async def test_payloads_are_shown_as_text_live_and_in_the_page(
     assert not failures, "\n".join(failures)
 
 
-async def test_edited_text_is_escaped_too(alice, bob, lobby) -> None:  # noqa: ANN001
+async def test_edited_text_is_escaped_too(alice, bob, lobby) -> None:
     payload = PAYLOADS["img-onerror"]
     async with connect(alice) as ws_alice, connect(bob) as ws_bob:
         await send_json(ws_alice, action="send", body="harmless at first")
@@ -145,7 +145,7 @@ async def test_edited_text_is_escaped_too(alice, bob, lobby) -> None:  # noqa: A
     assert problems_in_document(frame) == []
 
 
-def test_room_names_are_shown_as_text(alice, client_for) -> None:  # noqa: ANN001
+def test_room_names_are_shown_as_text(alice, client_for) -> None:
     name = "<script>alert(1)</script> {{ user.password }}"
     client: Client = client_for(alice)
     response = client.post("/rooms/", {"name": name})
@@ -162,7 +162,7 @@ def test_room_names_are_shown_as_text(alice, client_for) -> None:  # noqa: ANN00
 @pytest.mark.parametrize(
     "username", ["<img src=x onerror=alert(1)>", "{{ user }}", "bob\u202e", "a b"]
 )
-def test_usernames_cannot_carry_markup(db, username: str) -> None:  # noqa: ANN001
+def test_usernames_cannot_carry_markup(db, username: str) -> None:
     client = Client()
     password = "a-long-and-unusual-passphrase-42"
     response = client.post(

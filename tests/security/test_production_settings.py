@@ -71,7 +71,7 @@ def production_env(**overrides: str) -> dict[str, str]:
 
 
 def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603
+    return subprocess.run(
         [sys.executable, *args], cwd=BASE_DIR, env=env, capture_output=True, text=True,
         timeout=120,
     )
@@ -128,7 +128,7 @@ def test_production_settings() -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_production_over_http_and_https(alice) -> None:  # noqa: ANN001
+def test_production_over_http_and_https(alice) -> None:
     env = production_env(DATABASE_URL=database_url())
     result = run(["-c", f"PASSWORD = {PASSWORD!r}\n{REQUESTS}"], env)
     assert result.returncode == 0, result.stderr[-3000:]

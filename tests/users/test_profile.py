@@ -7,7 +7,7 @@ import pytest
 pytestmark = pytest.mark.django_db
 
 
-def test_settings_page_changes_display_name_and_time_zone(client_for, alice) -> None:  # noqa: ANN001
+def test_settings_page_changes_display_name_and_time_zone(client_for, alice) -> None:
     client = client_for(alice)
     page = client.get("/accounts/profile/").content.decode()
     assert "Display name" in page and "Time zone" in page
@@ -25,7 +25,7 @@ def test_settings_page_changes_display_name_and_time_zone(client_for, alice) -> 
     assert '<option value="Europe/Paris" selected>' in page
 
 
-def test_unknown_time_zone_is_refused_and_blank_name_falls_back(client_for, alice) -> None:  # noqa: ANN001
+def test_unknown_time_zone_is_refused_and_blank_name_falls_back(client_for, alice) -> None:
     client = client_for(alice)
     response = client.post("/accounts/profile/", {"display_name": "", "time_zone": "Mars/Olympus"})
     assert response.status_code == 400
@@ -34,5 +34,5 @@ def test_unknown_time_zone_is_refused_and_blank_name_falls_back(client_for, alic
     assert alice.time_zone == "UTC" and alice.public_name == "alice"
 
 
-def test_settings_page_needs_a_login(client) -> None:  # noqa: ANN001
+def test_settings_page_needs_a_login(client) -> None:
     assert client.get("/accounts/profile/")["Location"].startswith("/accounts/login/")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.test import Client
 
 
-def test_an_htmx_request_without_a_session_sends_the_tab_to_log_in(lobby) -> None:  # noqa: ANN001
+def test_an_htmx_request_without_a_session_sends_the_tab_to_log_in(lobby) -> None:
     client = Client()
     for url in ("/rooms/lobby/messages/1/edit/", "/rooms/lobby/messages/older/?before=5"):
         response = client.get(
@@ -17,13 +17,13 @@ def test_an_htmx_request_without_a_session_sends_the_tab_to_log_in(lobby) -> Non
         assert response.content == b""
 
 
-def test_a_plain_request_without_a_session_is_redirected_as_before(lobby) -> None:  # noqa: ANN001
+def test_a_plain_request_without_a_session_is_redirected_as_before(lobby) -> None:
     response = Client().get("/rooms/lobby/")
     assert response.status_code == 302
     assert response["Location"] == "/accounts/login/?next=/rooms/lobby/"
 
 
-def test_a_foreign_current_url_is_not_a_way_back(lobby) -> None:  # noqa: ANN001
+def test_a_foreign_current_url_is_not_a_way_back(lobby) -> None:
     response = Client().get(
         "/rooms/lobby/messages/1/edit/",
         headers={"HX-Request": "true", "HX-Current-URL": "https://evil.example/phish"},
