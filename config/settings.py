@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "csp",
     "users",
     "rooms",
+    "search",
 ]
 
 MIDDLEWARE = [

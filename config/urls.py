@@ -10,6 +10,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("manifest.webmanifest", site.manifest, name="manifest"),
     path("rooms/", include("rooms.urls")),
+    path("search/", include("search.urls")),
     # Before allauth, which owns the rest of /accounts/.
     path("", include("users.urls")),
     path("accounts/", include("allauth.urls")),

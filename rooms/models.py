@@ -108,6 +108,11 @@ class Message(models.Model):
     def __str__(self) -> str:
         return f"{self.author_id}@{self.room_id}#{self.pk}"
 
+    def get_absolute_url(self) -> str:
+        """Where a link to this message goes (search results): the room's history
+        ending at this message."""
+        return f"{self.room.get_absolute_url()}?before={self.pk + 1}#msg-{self.pk}"
+
     def get_edit_url(self) -> str:  # rooms:message_edit
         return f"{_messages_url(self.room.slug)}{self.pk}/edit/"
 

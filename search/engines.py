@@ -1,0 +1,156 @@
+"""The two full-text engines behind search: PostgreSQL and SQLite's FTS5.
+
+Each takes messages (already limited to what the user may read) and a parsed query,
+and answers three questions: which messages match (with a relevance, higher is
+better), what their snippets are, and whether the query held only stop words.
+Snippets come back with the matched words between ``MARK_START`` and ``MARK_END``;
+``search.selectors`` escapes the text and turns those into ``<mark>``.
+
+Language: both use English stemming and English stop words, as Zulip does for its
+chat search. Stemming is what people expect of chat ("meeting" finds "meetings",
+"deployed" finds "deploy"), and chat is full of short common words ("the", "is")
+that would otherwise match almost every message. PostgreSQL's ``simple`` would keep
+names and foreign words intact but make every plural a miss. See search/schema.py.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Protocol
+
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    SearchVectorField,
+)
+from django.db import connection
+from django.db.models.expressions import RawSQL
+
+from rooms.models import Message
+from search import schema
+from search.stopwords import STOP_WORDS
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from search.query import ParsedQuery
+
+# Private-use characters: never produced by escaping, so they survive it intact.
+MARK_START = "\ue000"
+MARK_END = "\ue001"
+SNIPPET_WORDS = 24
+
+
+class Engine(Protocol):
+    def matching(self, messages: QuerySet[Message], query: ParsedQuery) -> QuerySet[Message]:
+        """``messages`` that match, annotated with ``rank`` (higher is more relevant)."""
+        ...
+
+    def snippets(self, ids: list[int], query: ParsedQuery) -> dict[int, str]: ...
+
+    def only_stop_words(self, query: ParsedQuery) -> bool: ...
+
+
+class PostgresEngine:
+    """A stored generated ``tsvector`` column with a GIN index (search/schema.py)."""
+
+    def _tsquery(self, query: ParsedQuery) -> SearchQuery:
+        return SearchQuery(
+            query.websearch_text(), config=schema.LANGUAGE, search_type="websearch"
+        )
+
+    def matching(self, messages: QuerySet[Message], query: ParsedQuery) -> QuerySet[Message]:
+        # The column is not a model field (SQLite has no such column), so it is named here.
+        vector = RawSQL(  # noqa: S611 (constant names, no input)
+            f'"{Message._meta.db_table}"."{schema.VECTOR_COLUMN}"', [],
+            output_field=SearchVectorField(),
+        )
+        tsquery = self._tsquery(query)
+        return messages.alias(vector=vector).filter(vector=tsquery).annotate(
+            rank=SearchRank(vector, tsquery)
+        )
+
+    def snippets(self, ids: list[int], query: ParsedQuery) -> dict[int, str]:
+        headline = SearchHeadline(
+            "body", self._tsquery(query), config=schema.LANGUAGE,
+            start_sel=MARK_START, stop_sel=MARK_END,
+            max_words=SNIPPET_WORDS, min_words=SNIPPET_WORDS // 2, max_fragments=2,
+            fragment_delimiter=" … ",
+        )
+        rows = Message.objects.filter(pk__in=ids).annotate(snippet=headline)
+        return dict(rows.values_list("pk", "snippet"))
+
+    def only_stop_words(self, query: ParsedQuery) -> bool:
+        # Ask the dictionary itself: its parser splits "it's" into two stop words.
+        # querytree() is the part an index can use: '' or 'T' when nothing is left.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT querytree(websearch_to_tsquery(%s::regconfig, %s))",
+                [schema.LANGUAGE, query.websearch_text()],
+            )
+            return cursor.fetchone()[0] in ("", "T")
+
+
+# FTS5's unicode61 tokenizer keeps letters and digits; everything else separates.
+_TOKENS = re.compile(r"[^\W_]+")
+
+
+def fts5_expression(query: ParsedQuery) -> str:
+    """The query as an FTS5 MATCH expression, '' if nothing is left to look for.
+
+    Every word and phrase is written as a quoted FTS5 string of plain tokens, so no
+    input can be read as FTS5 syntax. Stop words are dropped from words (PostgreSQL
+    drops them too); "or" binds tighter than "and", as in ``websearch_to_tsquery``.
+    """
+    groups: list[list[str]] = []
+    excluded: list[str] = []
+    for term in query.terms:
+        tokens = _TOKENS.findall(term.text.lower())
+        if not term.phrase:
+            tokens = [t for t in tokens if t not in STOP_WORDS]
+        if not tokens:
+            continue
+        quoted = '"' + " ".join(tokens) + '"'
+        if term.negated:
+            excluded.append(quoted)
+        elif term.or_before and groups:
+            groups[-1].append(quoted)
+        else:
+            groups.append([quoted])
+    if not groups:
+        return ""
+    wanted = " AND ".join(g[0] if len(g) == 1 else "(" + " OR ".join(g) + ")" for g in groups)
+    return wanted + "".join(f" NOT {phrase}" for phrase in excluded)
+
+
+class SqliteEngine:
+    """An FTS5 table over ``rooms_message.body``, kept in step by triggers."""
+
+    def matching(self, messages: QuerySet[Message], query: ParsedQuery) -> QuerySet[Message]:
+        table = schema.FTS_TABLE
+        # bm25() is lower for better matches; negated so that higher is better.
+        return messages.extra(  # noqa: S610 (constant SQL; the query is a parameter)
+            tables=[table],
+            where=[f"{table}.rowid = {Message._meta.db_table}.id", f"{table} MATCH %s"],
+            params=[fts5_expression(query)],
+            select={"rank": f"-bm25({table})"},
+        )
+
+    def snippets(self, ids: list[int], query: ParsedQuery) -> dict[int, str]:
+        table = schema.FTS_TABLE
+        marks = ", ".join(["%s"] * len(ids))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT rowid, snippet({table}, 0, %s, %s, '…', %s) FROM {table} "  # noqa: S608
+                f"WHERE {table} MATCH %s AND rowid IN ({marks})",
+                [MARK_START, MARK_END, SNIPPET_WORDS, fts5_expression(query), *ids],
+            )
+            return dict(cursor.fetchall())
+
+    def only_stop_words(self, query: ParsedQuery) -> bool:
+        return fts5_expression(query) == ""
+
+
+def engine() -> Engine:
+    return PostgresEngine() if connection.vendor == "postgresql" else SqliteEngine()

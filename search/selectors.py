@@ -1,0 +1,130 @@
+"""Message search: one read, limited by the same access rule as every other path.
+
+``message_search`` never looks at a message outside ``rooms.access.readable_rooms``:
+the access rule comes first, the words second, so a private room's messages are
+neither listed nor counted for someone who cannot read the room.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString
+from django.utils.text import Truncator
+
+from rooms.access import readable_rooms, room_for_user
+from rooms.models import Message
+from search.engines import MARK_END, MARK_START, engine
+from search.query import parse
+
+if TYPE_CHECKING:
+    from users.models import User
+
+PAGE_SIZE = 20
+SORTS = ("relevance", "newest")
+_MARKED = re.compile(f"{MARK_START}(.*?){MARK_END}", re.DOTALL)
+_NEWEST = ("-created_at", "-id")
+SNIPPET_PLAIN_WORDS = 30  # a filters-only search shows the start of each message
+
+# Why there are no results to list (the page says something helpful for each).
+EMPTY_QUERY = "empty"
+STOP_WORDS_ONLY = "stop-words"
+
+
+@dataclass(frozen=True)
+class Hit:
+    message: Message
+    snippet: SafeString
+
+
+@dataclass(frozen=True)
+class Results:
+    q: str
+    sort: str = "relevance"
+    page: int = 1
+    hits: list[Hit] = field(default_factory=list)
+    count: int = 0
+    problem: str = ""  # something to fix in the query, said instead of results
+    state: str = ""  # EMPTY_QUERY or STOP_WORDS_ONLY when nothing was searched
+    ranked: bool = False  # words were searched (relevance order is possible)
+
+    @property
+    def has_more(self) -> bool:
+        return self.page * PAGE_SIZE < self.count
+
+    @property
+    def first_number(self) -> int:
+        return (self.page - 1) * PAGE_SIZE + 1
+
+
+def highlighted(raw: str) -> SafeString:
+    """Escape an engine's snippet and turn its marks into ``<mark>``, always balanced."""
+    html = _MARKED.sub(r"<mark>\1</mark>", escape(raw))
+    return SafeString(html.replace(MARK_START, "").replace(MARK_END, ""))
+
+
+def _plain_snippet(body: str) -> SafeString:
+    return SafeString(escape(Truncator(body).words(SNIPPET_PLAIN_WORDS, truncate=" …")))
+
+
+def message_search(*, user: User, q: str, sort: str = "relevance", page: int = 1) -> Results:
+    """Messages ``user`` may read that match ``q``, one page of them, and how many in all.
+
+    A fixed number of queries (count, page, snippets, and one per filter value).
+    """
+    sort = sort if sort in SORTS else SORTS[0]
+    page = max(1, page)
+    parsed = parse(q)
+    if parsed.problems:
+        return Results(q=q, sort=sort, problem=parsed.problems[0])
+    if not parsed.has_words and not parsed.has_filters:
+        if parsed.terms:  # only exclusions ("-lunch")
+            return Results(q=q, sort=sort, problem="Add a word to look for: -word only "
+                                                   "leaves words out.")
+        return Results(q=q, sort=sort, state=EMPTY_QUERY)
+
+    messages = Message.objects.filter(room__in=readable_rooms(user), deleted_at__isnull=True)
+    room_ids = []
+    for slug in parsed.rooms:
+        room = room_for_user(slug=slug, user=user)
+        if room is None:
+            return Results(q=q, sort=sort, problem=f"There is no room “{slug}” that you can "
+                                                   "read. Use the name in its address: "
+                                                   "/rooms/<name>/.")
+        room_ids.append(room.pk)
+    if room_ids:
+        messages = messages.filter(room_id__in=room_ids)
+    if parsed.authors:
+        from users.models import User
+
+        author_ids = []
+        for username in parsed.authors:
+            author = User.objects.filter(username__iexact=username).only("pk").first()
+            if author is None:
+                return Results(q=q, sort=sort, problem=f"No one is called “{username}”.")
+            author_ids.append(author.pk)
+        messages = messages.filter(author_id__in=author_ids)
+
+    search = engine()
+    order = _NEWEST
+    if parsed.has_words:
+        if search.only_stop_words(parsed):
+            return Results(q=q, sort=sort, state=STOP_WORDS_ONLY)
+        messages = search.matching(messages, parsed)
+        if sort == "relevance":
+            order = ("-rank", *_NEWEST)
+    count = messages.count()
+    start = (page - 1) * PAGE_SIZE
+    rows = list(
+        messages.select_related("room", "author").order_by(*order)[start : start + PAGE_SIZE]
+    )
+    if parsed.has_words and rows:
+        marked = search.snippets([m.pk for m in rows], parsed)
+        hits = [Hit(m, highlighted(marked.get(m.pk) or m.body)) for m in rows]
+    else:
+        hits = [Hit(m, _plain_snippet(m.body)) for m in rows]
+    return Results(q=q, sort=sort, page=page, hits=hits, count=count,
+                   ranked=parsed.has_words)
