@@ -7,11 +7,11 @@ from django.db import migrations
 from search import schema
 
 
-def create(apps, schema_editor) -> None:  # noqa: ANN001
+def create(apps, schema_editor) -> None:
     schema.create_index(schema_editor.connection)
 
 
-def drop(apps, schema_editor) -> None:  # noqa: ANN001
+def drop(apps, schema_editor) -> None:
     schema.drop_index(schema_editor.connection)
 
 

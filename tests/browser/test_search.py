@@ -12,7 +12,7 @@ from tests.browser.pages import PHONE, log_in
 
 
 def test_search_as_you_type_more_results_and_go_to_the_message(
-    new_context, live_server_url, alice, bob  # noqa: ANN001
+    new_context, live_server_url, alice, bob
 ) -> None:
     garden = Room.objects.create(name="Garden", slug="garden")
     Message.objects.bulk_create(
@@ -43,7 +43,7 @@ def test_search_as_you_type_more_results_and_go_to_the_message(
 
 
 def test_the_phone_header_searches_without_javascript(
-    new_context, live_server_url, alice, bob  # noqa: ANN001
+    new_context, live_server_url, alice, bob
 ) -> None:
     lobby = Room.objects.get_or_create(slug="lobby", defaults={"name": "Lobby"})[0]
     Message.objects.create(room=lobby, author=bob, body="Quarterly report is due friday")

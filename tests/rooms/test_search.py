@@ -18,7 +18,7 @@ from tests.conftest import add_members
 pytestmark = pytest.mark.django_db
 
 
-def say(room: Room, author, *bodies: str, minutes_ago: int = 0) -> list[Message]:  # noqa: ANN001
+def say(room: Room, author, *bodies: str, minutes_ago: int = 0) -> list[Message]:
     """Messages straight into the table (the rate limit is not what is tested here)."""
     made = Message.objects.bulk_create(Message(room=room, author=author, body=b) for b in bodies)
     if minutes_ago:
@@ -27,7 +27,7 @@ def say(room: Room, author, *bodies: str, minutes_ago: int = 0) -> list[Message]
     return made
 
 
-def search(client, q: str, **params: str) -> str:  # noqa: ANN001
+def search(client, q: str, **params: str) -> str:
     response = client.get("/search/", {"q": q, **params})
     assert response.status_code == 200
     return response.content.decode()
@@ -42,7 +42,7 @@ def result_ids(html: str) -> list[int]:
     return [int(i) for i in re.findall(r'href="/rooms/[^"?]+/\?before=\d+#msg-(\d+)"', html)]
 
 
-def test_the_header_has_a_search_form_on_signed_in_pages(client_for, alice, lobby) -> None:  # noqa: ANN001
+def test_the_header_has_a_search_form_on_signed_in_pages(client_for, alice, lobby) -> None:
     for url in ["/rooms/", "/rooms/lobby/", "/search/"]:
         html = client_for(alice).get(url).content.decode()
         form = re.search(r'<form role="search".*?</form>', html, re.S).group(0)
@@ -54,13 +54,13 @@ def test_the_header_has_a_search_form_on_signed_in_pages(client_for, alice, lobb
         assert 'hx-get="/search/"' in form and "input changed delay:" in form
 
 
-def test_signed_out_visitors_are_sent_to_log_in(client) -> None:  # noqa: ANN001
+def test_signed_out_visitors_are_sent_to_log_in(client) -> None:
     response = client.get("/search/", {"q": "hello"})
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     assert 'role="search"' not in client.get("/accounts/login/").content.decode()
 
 
-def test_a_result_shows_room_author_time_and_marked_snippet(client_for, alice, bob, lobby) -> None:  # noqa: ANN001
+def test_a_result_shows_room_author_time_and_marked_snippet(client_for, alice, bob, lobby) -> None:
     [hit] = say(lobby, bob, "Who is coming to the <b>meeting</b> tomorrow?")
     say(lobby, bob, "Unrelated chatter")
     html = search(client_for(alice), "meetings")  # stemming: the plural finds it
@@ -72,7 +72,7 @@ def test_a_result_shows_room_author_time_and_marked_snippet(client_for, alice, b
     assert f'href="{hit.get_absolute_url()}"' in html
 
 
-def test_relevance_first_newest_among_equals_or_newest_first(client_for, alice, lobby) -> None:  # noqa: ANN001
+def test_relevance_first_newest_among_equals_or_newest_first(client_for, alice, lobby) -> None:
     [old_strong] = say(lobby, alice, "Deploy deploy deploy: the deploy is today", minutes_ago=30)
     [older] = say(lobby, alice, "we deploy on fridays", minutes_ago=20)
     [newer] = say(lobby, alice, "we deploy on mondays", minutes_ago=10)
@@ -83,7 +83,7 @@ def test_relevance_first_newest_among_equals_or_newest_first(client_for, alice, 
     assert 'aria-current="true" class="rounded-full px-3 py-1 font-medium text-slate-700 hover:bg-slate-200 aria-[current]:bg-indigo-600 aria-[current]:text-white">Newest first' in html
 
 
-def test_deleted_never_found_edited_found_by_current_text(client_for, alice, lobby) -> None:  # noqa: ANN001
+def test_deleted_never_found_edited_found_by_current_text(client_for, alice, lobby) -> None:
     gone = services.message_create(room=lobby, author=alice, body="the pineapple pizza plan")
     changed = services.message_create(room=lobby, author=alice, body="bring a watermelon")
     services.message_delete(room=lobby, user=alice, message_id=gone.pk)
@@ -95,7 +95,7 @@ def test_deleted_never_found_edited_found_by_current_text(client_for, alice, lob
     assert result_ids(search(client, "from:alice")) == [changed.pk]
 
 
-def test_results_are_paged_with_more_results(client_for, alice, lobby) -> None:  # noqa: ANN001
+def test_results_are_paged_with_more_results(client_for, alice, lobby) -> None:
     made = say(lobby, alice, *[f"standup note {i}" for i in range(23)])
     client = client_for(alice)
     html = search(client, "standup", sort="newest")
@@ -115,7 +115,7 @@ def test_results_are_paged_with_more_results(client_for, alice, lobby) -> None: 
     assert "More results" not in fragment
 
 
-def test_filters_and_phrases(client_for, alice, bob, lobby) -> None:  # noqa: ANN001
+def test_filters_and_phrases(client_for, alice, bob, lobby) -> None:
     garden = Room.objects.create(name="Garden", slug="garden")
     [by_alice] = say(lobby, alice, "tomato soup recipe")
     [by_bob] = say(garden, bob, "soup made of tomato")
@@ -136,14 +136,14 @@ def test_filters_and_phrases(client_for, alice, bob, lobby) -> None:  # noqa: AN
     ("soup from:", "Say what comes after from:"),
     ("-soup", "Add a word to look for"),
 ])
-def test_query_mistakes_get_a_clear_message(client_for, alice, lobby, q, said) -> None:  # noqa: ANN001
+def test_query_mistakes_get_a_clear_message(client_for, alice, lobby, q, said) -> None:
     say(lobby, alice, "soup")
     html = search(client_for(alice), q)
     assert said in unescape(html)
     assert 'role="alert"' in html and not result_ids(html)
 
 
-def test_empty_states_each_say_something_helpful(client_for, alice, lobby) -> None:  # noqa: ANN001
+def test_empty_states_each_say_something_helpful(client_for, alice, lobby) -> None:
     say(lobby, alice, "Is this the thing that we were talking about?")
     client = client_for(alice)
     assert heading(search(client, "")) == "Search messages"
@@ -155,7 +155,7 @@ def test_empty_states_each_say_something_helpful(client_for, alice, lobby) -> No
 
 
 def test_private_messages_never_found_or_counted_by_outsiders(
-    client_for, alice, bob, carol, lobby, private_room, direct_room  # noqa: ANN001
+    client_for, alice, bob, carol, lobby, private_room, direct_room
 ) -> None:
     say(lobby, alice, "the budget is public")
     [secret] = say(private_room, alice, "the budget is secret")
@@ -176,7 +176,7 @@ def test_private_messages_never_found_or_counted_by_outsiders(
     assert direct.pk not in result_ids(search(client_for(carol), "budget"))
 
 
-def test_the_index_follows_every_kind_of_write(alice, lobby) -> None:  # noqa: ANN001
+def test_the_index_follows_every_kind_of_write(alice, lobby) -> None:
     """On SQLite the index is kept by triggers: bulk writes and updates must reach it too."""
     from search.selectors import message_search
 
@@ -189,7 +189,7 @@ def test_the_index_follows_every_kind_of_write(alice, lobby) -> None:  # noqa: A
 
 
 @pytest.mark.django_db(transaction=True)
-def test_search_survives_a_schema_change_to_messages(alice, lobby) -> None:  # noqa: ANN001
+def test_search_survives_a_schema_change_to_messages(alice, lobby) -> None:
     """SQLite rebuilds a table to add most columns, which drops its triggers: the
     post-migrate check puts them back and reindexes."""
     from django.db import models
