@@ -21,9 +21,15 @@ def username(i: int) -> str:
     return f"bench{i:05d}"
 
 
+def room_slug(i: int) -> str:
+    return f"bench-r{i:04d}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--users", type=int, required=True)
+    parser.add_argument("--rooms", type=int, default=0,
+                        help="also rooms bench-r0000... (the storm's rooms of 50)")
     args = parser.parse_args()
 
     django.setup()
@@ -36,6 +42,8 @@ def main() -> None:
     from users.models import User
 
     Room.objects.get_or_create(slug=ROOM_SLUG, defaults={"name": "Bench"})
+    for i in range(args.rooms):
+        Room.objects.get_or_create(slug=room_slug(i), defaults={"name": f"Bench {i:04d}"})
     wanted = [username(i) for i in range(args.users)]
     existing = set(User.objects.filter(username__in=wanted).values_list("username", flat=True))
     missing = [name for name in wanted if name not in existing]

@@ -13,6 +13,10 @@ Commands:
   client has seen N distinct messages of this run, or nothing arrives for ``quiet`` s;
   reply with deliveries, duplicates and every latency;
 - ``status``: how many clients are still open;
+- ``arm``: from now on a client whose socket closes with a code htmx retries reconnects
+  as htmx's ws extension does (``bench.backoff``), and resyncs from its last seq;
+- ``reconnected`` ``{"since": ns, "max_wait": s}``: wait until every client is open
+  again; reply with each one's reconnect time after ``since`` and every attempt's outcome;
 - ``close``: close every client and exit.
 
 Every message body carries a nonce ``bz<run>_<sender>_<k>_<t>z`` where ``t`` is the
@@ -35,8 +39,12 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from bench.backoff import RETRIED_CLOSE_CODES, attempt_outcome, full_jitter_delay
+
 ERROR_RE = re.compile(rb'id="composer-error"[^>]*>([^<]+)<')
 RESET_MARK = b'id="messages" hx-swap-oob="innerHTML"'
+# The page's cursor: the newest room seq it has (ours only; sent back as "sync").
+SEQ_RE = re.compile(rb'id="cursor"[^>]*value="(\d+)"')
 
 
 @dataclass
@@ -50,6 +58,8 @@ class Client:
     frames: int = 0
     close_code: int | None = None
     task: asyncio.Task | None = None
+    reconnected_at: int = 0  # monotonic ns of the last successful reconnect
+    last_seq: int = 0  # newest room seq seen (ours only), sent as sync on reconnect
 
 
 @dataclass
@@ -62,6 +72,13 @@ class Spec:
     connect_concurrency: int = 20
     connect_retries: int = 0
     open_timeout: float = 60.0
+    # Rooms of this many clients, when ``url`` holds ``{room}`` (bench-r0000, ...).
+    room_size: int = 0
+
+    def url_for(self, index: int) -> str:
+        if "{room}" in self.url:
+            return self.url.format(room=f"{index // max(1, self.room_size):04d}")
+        return self.url
 
 
 class Generator:
@@ -74,30 +91,19 @@ class Generator:
         self.last_arrival = 0
         self.sent = 0
         self.retries = 0
+        self.armed = False
+        self.attempts: dict[str, int] = {}
 
     # ------------------------------------------------------------------ clients
     async def _open_one(self, index: int, gate: asyncio.Semaphore) -> Client | str:
-        cookie = self.spec.cookies[index % len(self.spec.cookies)] if self.spec.cookies else ""
-        headers = {"Cookie": cookie} if cookie else {}
         error = ""
         for attempt in range(1 + self.spec.connect_retries):
             if attempt:
                 self.retries += 1
-                await asyncio.sleep(1.0)  # like a browser's reconnect, a little later
+                await asyncio.sleep(full_jitter_delay(attempt - 1))  # as htmx reconnects
             async with gate:
                 try:
-                    ws = await connect(
-                        self.spec.url,
-                        origin=self.spec.origin,  # type: ignore[arg-type]
-                        additional_headers=headers,
-                        compression=None,
-                        ping_interval=None,  # browsers never ping; the server does
-                        open_timeout=self.spec.open_timeout,
-                        close_timeout=2,
-                        max_size=2**23,
-                        proxy=None,
-                        user_agent_header="chatrooms-bench",
-                    )
+                    ws = await self._connect(index)
                     break
                 except Exception as exc:  # every failure is a result
                     error = f"{type(exc).__name__}: {exc}"[:200]
@@ -106,6 +112,42 @@ class Generator:
         client = Client(index=index, ws=ws)
         client.task = asyncio.create_task(self._read(client))
         return client
+
+    async def _connect(self, index: int) -> ClientConnection:
+        cookie = self.spec.cookies[index % len(self.spec.cookies)] if self.spec.cookies else ""
+        return await connect(
+            self.spec.url_for(index),
+            origin=self.spec.origin,  # type: ignore[arg-type]
+            additional_headers={"Cookie": cookie} if cookie else {},
+            compression=None,
+            ping_interval=None,  # browsers never ping; the server does
+            open_timeout=self.spec.open_timeout,
+            close_timeout=2,
+            max_size=2**23,
+            proxy=None,
+            user_agent_header="chatrooms-bench",
+        )
+
+    async def _reconnect(self, client: Client) -> None:
+        """Reconnect as htmx's ws extension does: full-jitter backoff, every failed
+        handshake retried (a browser reports each as close code 1006)."""
+        retry = 0
+        while True:
+            await asyncio.sleep(full_jitter_delay(retry))
+            retry += 1
+            try:
+                ws = await self._connect(client.index)
+            except Exception as exc:  # noqa: BLE001 - every failure is a result
+                outcome = attempt_outcome(exc)
+                self.attempts[outcome] = self.attempts.get(outcome, 0) + 1
+                continue
+            self.attempts["accepted"] = self.attempts.get("accepted", 0) + 1
+            client.ws, client.close_code = ws, None
+            client.reconnected_at = time.monotonic_ns()
+            if client.last_seq:
+                # What the page does when its socket opens: ask for what it missed.
+                await ws.send(json.dumps({"action": "sync", "after": client.last_seq}))
+            return
 
     async def open(self, count: int) -> dict[str, Any]:
         gate = asyncio.Semaphore(self.spec.connect_concurrency)
@@ -127,6 +169,13 @@ class Generator:
         return sum(1 for c in self.clients if c.close_code is None)
 
     async def _read(self, client: Client) -> None:
+        while True:
+            await self._read_until_closed(client)
+            if not (self.armed and client.close_code in RETRIED_CLOSE_CODES):
+                return
+            await self._reconnect(client)
+
+    async def _read_until_closed(self, client: Client) -> None:
         nonce = self.nonce
         try:
             while True:
@@ -135,6 +184,9 @@ class Generator:
                 if isinstance(frame, str):
                     frame = frame.encode()
                 client.frames += 1
+                seq = SEQ_RE.search(frame)
+                if seq:
+                    client.last_seq = max(client.last_seq, int(seq[1]))
                 if RESET_MARK in frame:
                     # A redraw of the whole list is not a second copy of anything.
                     client.resets += 1
@@ -219,6 +271,19 @@ class Generator:
             "latencies_us": [lat // 1000 for lat in latencies],
         }
 
+    async def reconnected(self, since: int, max_wait: float) -> dict[str, Any]:
+        started = time.monotonic()
+        while time.monotonic() - started < max_wait:
+            if all(c.close_code is None and c.reconnected_at for c in self.clients):
+                break
+            await asyncio.sleep(0.1)
+        done = [c for c in self.clients if c.close_code is None and c.reconnected_at]
+        return {
+            "clients": len(self.clients), "reconnected": len(done),
+            "after_ms": sorted((c.reconnected_at - since) / 1e6 for c in done),
+            "attempts": self.attempts,
+        }
+
     async def close(self) -> dict[str, Any]:
         await asyncio.gather(*(c.ws.close() for c in self.clients), return_exceptions=True)
         for c in self.clients:
@@ -253,6 +318,11 @@ async def serve() -> None:
             reply(await gen.send(**command))
         elif name == "drain":
             reply(await gen.drain(**command))
+        elif name == "arm":
+            gen.armed = True
+            reply({"armed": len(gen.clients)})
+        elif name == "reconnected":
+            reply(await gen.reconnected(**command))
         elif name == "status":
             reply({"open": gen.open_count(), "clients": len(gen.clients)})
         elif name == "close":

@@ -124,6 +124,48 @@ def capacity_table(cap: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def storm_line(run: int, r: dict[str, Any]) -> str:
+    return (
+        f"f run {run} {r['variant']:>9}: {r['reconnected']}/{r['connected']} back, "
+        f"p50 {_fmt(r['p50_s'], '{:.1f}')} s, p90 {_fmt(r['p90_s'], '{:.1f}')} s, "
+        f"all {_fmt(r['all_s'], '{:.1f}')} s after listening (down {r['down_seconds']:.1f} s), "
+        f"attempts {r['attempts']}, server CPU {r['server_cpu_pct']:.0f}%"
+    )
+
+
+STORM_ROWS = [
+    ("connected", "connected before the kill", "{:.0f}"),
+    ("down_seconds", "seconds from kill to listening again", "{:.1f}"),
+    ("reconnected", "reconnected", "{:.0f}"),
+    ("not_reconnected", "not reconnected within the wait", "{:.0f}"),
+    ("p50_s", "reconnected p50 (s after listening)", "{:.1f}"),
+    ("p90_s", "reconnected p90 (s)", "{:.1f}"),
+    ("all_s", "all reconnected (s)", "{:.1f}"),
+    ("accepted_per_s", "handshakes accepted per s (to the last)", "{:.0f}"),
+    ("attempts_total", "handshake attempts", "{:.0f}"),
+    ("server_cpu_pct", "server CPU (% of one core)", "{:.0f}"),
+]
+
+
+def storm_table(storm: dict[str, Any]) -> str:
+    medians = storm["median"]
+    variants = list(medians)
+    ours = [v for v in variants if v != "baseline"]
+    head = ["figure", *variants] + [f"{v}/baseline" for v in ours if "baseline" in medians]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for key, label, pattern in STORM_ROWS:
+        cells = [label] + [_fmt(medians[v].get(key), pattern) for v in variants]
+        if "baseline" in medians:
+            cells += [_ratio(medians[v].get(key), medians["baseline"].get(key)) for v in ours]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines.append("")
+    for v, rs in storm["runs"].items():
+        for i, r in enumerate(rs, 1):
+            lines.append(f"- {v} run {i}: all back after {_fmt(r['all_s'], '{:.1f}')} s; "
+                         f"attempts {r['attempts']}")
+    return "\n".join(lines)
+
+
 def history_lines(e: dict[str, Any]) -> str:
     lines = ["| room | messages | request | queries | median ms (in process) | "
              "median ms (through Daphne) |", "|---|---|---|---|---|---|"]
@@ -158,6 +200,8 @@ def markdown(results: dict[str, Any]) -> str:
                 ramp_table(results["c"]), ""]
     if "d" in results:
         out += ["## (d) idle capacity", "", capacity_table(results["d"]), ""]
+    if "f" in results:
+        out += ["## (f) reconnect storm", "", storm_table(results["f"]), ""]
     if "e" in results:
         out += ["## (e) history", "", history_lines(results["e"]), "",
                 "Plan of the 'older' query:", "", "```", results["e"]["older_plan"], "```", ""]

@@ -6,6 +6,7 @@ Scenarios (docs/performance.md explains each):
   c  200 clients, 10 senders, rate stepped up until p99 > 500 ms or anything is lost
   d  idle capacity: connections up to 5,000 on one process; memory each; CPU at rest
   e  room page and "load older" with 100,000 messages of history
+  f  reconnect storm: 2,000 clients in rooms of 50, the process killed and restarted
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import accounts, dbsetup, drive, report
+from bench import accounts, dbsetup, drive, report, storm
 from bench.servers import RESULTS, ROOT, Redis, Server, raise_open_files_limit
 
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/chatrooms_bench"
@@ -32,8 +33,8 @@ RATE_LIMIT = "100000"  # per user per window: senders must never be refused
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scenarios", default="abcde",
-                        help="which scenarios to run, e.g. 'b' or 'abe' (default: abcde)")
+    parser.add_argument("--scenarios", default="abcdef",
+                        help="which scenarios to run, e.g. 'b' or 'abe' (default: abcdef)")
     parser.add_argument("--quick", action="store_true",
                         help="one short run of each (a smoke test, numbers not comparable)")
     parser.add_argument("--runs", type=int, help="runs per scenario a/b (default 3; quick 1)")
@@ -53,6 +54,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="load generator processes (default 1)")
     parser.add_argument("--capacity", type=int, default=5000, help="scenario d target")
     parser.add_argument("--history", type=int, default=100_000, help="scenario e messages")
+    parser.add_argument("--storm-clients", type=int, default=2000, help="scenario f clients")
+    parser.add_argument("--storm-variants", default="ours,baseline",
+                        help="servers for f (ours-unbounded: no handshake admission)")
     parser.add_argument("--relogin", action="store_true", help="ignore cached sessions")
     parser.add_argument("--profile", action="store_true",
                         help="record py-spy profiles (needs py-spy in the venv) during a/b")
@@ -185,6 +189,17 @@ def run_capacity(setup: drive.Setup, variants: list[str], target: int, rest: flo
     return out
 
 
+def run_storm(setup: drive.Setup, variants: list[str], clients: int, runs: int,
+              max_wait: float) -> dict[str, Any]:
+    per_variant: dict[str, list[dict[str, Any]]] = {v: [] for v in variants}
+    for i in range(runs):
+        for variant in rotate(variants, i):
+            result = storm.storm(setup, variant, clients=clients, max_wait=max_wait)
+            per_variant[variant].append(result)
+            print(report.storm_line(i + 1, result), flush=True)
+    return {"runs": per_variant, "median": {v: median_of(rs) for v, rs in per_variant.items()}}
+
+
 def run_history(setup: drive.Setup, messages: int, repeat: int) -> dict[str, Any]:
     result = django_script("bench.history", ["--messages", str(messages), "--repeat",
                                              str(repeat)], setup.env)
@@ -238,7 +253,10 @@ def main(argv: list[str] | None = None) -> None:
     results: dict[str, Any] = {"info": info}
     try:
         users = 200
-        info["setup"] = django_script("bench.dbsetup", ["--users", str(users)], env)
+        rooms = storm.rooms_for(args.storm_clients) if "f" in scenarios else 0
+        info["setup"] = django_script(
+            "bench.dbsetup", ["--users", str(users), "--rooms", str(rooms)], env
+        )
         login_server = Server("ours", env, log_name="login").start()
         try:
             t = time.monotonic()
@@ -270,6 +288,10 @@ def main(argv: list[str] | None = None) -> None:
         if "d" in scenarios:
             target = min(args.capacity, 1000) if quick else args.capacity
             results["d"] = run_capacity(setup, ramp_variants, target, 10.0 if quick else 20.0)
+        if "f" in scenarios:
+            storm_variants = [v.strip() for v in args.storm_variants.split(",") if v.strip()]
+            results["f"] = run_storm(setup, storm_variants, args.storm_clients, runs,
+                                     max_wait=30.0 if quick else 90.0)
         if "e" in scenarios:
             results["e"] = run_history(setup, min(args.history, 10_000) if quick else args.history,
                                        repeat=10 if quick else 30)

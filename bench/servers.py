@@ -54,6 +54,9 @@ VARIANTS = {
     "ours-core": ("config.asgi:application", "bench.settings", {"CHANNEL_LAYER": "core"}),
     # ours without the PostgreSQL connection pool production uses (the lever measured)
     "ours-nopool": ("config.asgi:application", "bench.settings", {"BENCH_DB_POOL": "0"}),
+    # ours with no bound on handshakes in progress (what the storm collapsed before)
+    "ours-unbounded": ("config.asgi:application", "bench.settings",
+                       {"CHAT_HANDSHAKE_LIMIT": "1000000"}),
     "baseline": ("bench.baseline.asgi:application", "bench.baseline.settings", {}),
 }
 
@@ -154,9 +157,10 @@ class Server:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> Server:
+    def start(self, *, warm: bool = True) -> Server:
+        """Start on a free port, or on ``self.port`` again (a restart)."""
         app, settings_module, extra = VARIANTS[self.variant]
-        self.port = free_port()
+        self.port = self.port or free_port()
         env = {**os.environ, **self.env, **extra, "DJANGO_SETTINGS_MODULE": settings_module}
         LOGS.mkdir(parents=True, exist_ok=True)
         log = open(LOGS / f"{self.log_name}.log", "ab")  # closed with the process
@@ -169,10 +173,16 @@ class Server:
         )
         log.close()
         wait_for_port(self.port, 60, self.proc)
-        if self.variant != "baseline":
+        if warm and self.variant != "baseline":
             # First request loads URLconf, templates and the database connection.
             urllib.request.urlopen(f"{self.base_url}/accounts/login/", timeout=30).read()
         return self
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown code runs, like a crashed dyno."""
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait(10)
 
     def stop(self) -> None:
         if self.proc is not None:

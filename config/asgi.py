@@ -19,6 +19,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from config import flow_control  # noqa: E402
+from config.admission import HandshakeAdmission  # noqa: E402
 from config.static_check import require_collected_static  # noqa: E402
 from rooms.routing import websocket_urlpatterns  # noqa: E402
 
@@ -31,8 +32,9 @@ flow_control.install()
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        # Admission first: a refused handshake costs no session, user or room lookup.
+        "websocket": HandshakeAdmission(
+            AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
         ),
     }
 )

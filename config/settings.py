@@ -239,6 +239,10 @@ CHAT_MAX_FRAME_BYTES = 16 * 1024
 # Largest frame the consumer sends. Daphne's --websocket-max-message-size (Procfile) also
 # caps outgoing frames: a catch-up bigger than this is sent as a smaller page instead.
 CHAT_MAX_SENT_FRAME_BYTES = 512 * 1024
+# Websocket handshakes in progress at once per process; more are refused at once and
+# the browser retries (config/admission.py). Admitted handshakes must finish well inside
+# Daphne's 5 s connect timeout even on a slow dyno.
+CHAT_HANDSHAKE_LIMIT = env_int("CHAT_HANDSHAKE_LIMIT", 16)
 
 # ---------------------------------------------------------------------------
 # Internationalisation
