@@ -20,7 +20,7 @@ RETRIED_CLOSE_CODES = frozenset({1006, 1011, 1012, 1013})
 
 def full_jitter_delay(retry_count: int) -> float:
     """Seconds before the next attempt (``retry_count`` attempts already made)."""
-    return 2 ** min(retry_count, 6) * random.random()  # noqa: S311 - not cryptography
+    return 2 ** min(retry_count, 6) * random.random()
 
 
 def attempt_outcome(exc: BaseException) -> str:

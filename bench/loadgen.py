@@ -137,7 +137,7 @@ class Generator:
             retry += 1
             try:
                 ws = await self._connect(client.index)
-            except Exception as exc:  # noqa: BLE001 - every failure is a result
+            except Exception as exc:
                 outcome = attempt_outcome(exc)
                 self.attempts[outcome] = self.attempts.get(outcome, 0) + 1
                 continue

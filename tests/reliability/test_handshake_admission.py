@@ -36,7 +36,7 @@ async def connect_like_htmx(url: str, origin: str, session: str, outcomes: Count
                 url, origin=origin, additional_headers={"Cookie": f"sessionid={session}"},
                 ping_interval=None, open_timeout=30, proxy=None,
             )
-        except Exception as exc:  # noqa: BLE001 - every failure is an outcome to count
+        except Exception as exc:
             outcomes[attempt_outcome(exc)] += 1
             if loop.time() > deadline:
                 raise
@@ -48,7 +48,7 @@ async def connect_like_htmx(url: str, origin: str, session: str, outcomes: Count
 
 
 async def test_a_crowd_of_handshakes_is_admitted_a_few_at_a_time_and_nobody_is_dropped(
-    make_cluster,  # noqa: ANN001
+    make_cluster,
 ) -> None:
     names = ("alice", "bob", "carol", "dave")
     # The connection pool, as in production: handshakes cost what they cost there.
