@@ -228,6 +228,9 @@ CHAT_PAGE_SIZE = 50
 # Per-user message rate: RATE messages per WINDOW seconds (shared through the cache).
 CHAT_RATE_LIMIT = env_int("CHAT_RATE_LIMIT", 10)
 CHAT_RATE_WINDOW = env_int("CHAT_RATE_WINDOW", 10)
+# Per-user creation rate of rooms and conversations together: LIMIT per WINDOW seconds.
+CHAT_ROOM_CREATE_LIMIT = env_int("CHAT_ROOM_CREATE_LIMIT", 5)
+CHAT_ROOM_CREATE_WINDOW = env_int("CHAT_ROOM_CREATE_WINDOW", 60)
 # Presence: a connection heartbeats every INTERVAL seconds and is online for TTL seconds after.
 CHAT_PRESENCE_INTERVAL = env_int("CHAT_PRESENCE_INTERVAL", 15)
 CHAT_PRESENCE_TTL = env_int("CHAT_PRESENCE_TTL", 40)

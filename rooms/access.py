@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
 
 from rooms.models import Membership, Room
 
@@ -37,6 +38,22 @@ def room_for_user(*, slug: str, user: User | AnonymousUser) -> Room | None:
     )
     if room is None or not (room.kind == Room.Kind.PUBLIC or room.viewer_is_member):
         return None
+    return room
+
+
+def room_or_404(*, slug: str, user: User | AnonymousUser) -> Room:
+    # A private room you are not in and a room that does not exist are the same 404.
+    room = room_for_user(slug=slug, user=user)
+    if room is None:
+        raise Http404("No such room.")
+    return room
+
+
+def member_room_or_404(*, slug: str, user: User | AnonymousUser) -> Room:
+    """The room if ``user`` is a member (pages for members only, even of public rooms)."""
+    room = room_or_404(slug=slug, user=user)
+    if not room.viewer_is_member:
+        raise Http404("No such room.")
     return room
 
 

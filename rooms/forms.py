@@ -83,6 +83,8 @@ class SyncForm(forms.Form):
 
 
 class RoomForm(forms.ModelForm):
+    private = forms.BooleanField(required=False, label="Private (invite only)")
+
     class Meta:
         model = Room
         fields = ["name"]
@@ -106,3 +108,21 @@ class RoomForm(forms.ModelForm):
         if Room.objects.filter(slug=slug).exists():
             raise ValidationError("A room with that name already exists.", code="duplicate")
         return name
+
+
+class ConversationForm(forms.Form):
+    people = forms.CharField(
+        label="People", max_length=400,
+        error_messages={"required": "Name at least one person to start a conversation with."},
+    )
+
+    def clean_people(self) -> list[str]:
+        # Usernames separated by commas or spaces; "@alice" means alice.
+        return [name for name in self.cleaned_data["people"].replace(",", " ").split() if name]
+
+
+class MemberAddForm(forms.Form):
+    username = forms.CharField(
+        label="Username", max_length=150,
+        error_messages={"required": "Type the username of the person to add."},
+    )

@@ -36,10 +36,20 @@ class Room(models.Model):
         ordering = ["-last_activity_at", "-id"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.name or self.slug
 
     def get_absolute_url(self) -> str:
         return reverse("rooms:detail", kwargs={"slug": self.slug})
+
+    @property
+    def title(self) -> str:
+        """What people see as the room's name. A direct room has none: it is titled by the
+        other members' usernames, which ``selectors.with_titles`` sets for one viewer."""
+        return self.__dict__.get("title") or self.name or "Conversation"
+
+    @title.setter
+    def title(self, value: str) -> None:
+        self.__dict__["title"] = value
 
     @property
     def is_direct(self) -> bool:

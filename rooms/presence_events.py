@@ -26,9 +26,10 @@ _pending: dict[tuple[int, int], asyncio.Task] = {}
 
 
 def online_usernames(user_ids: list[int]) -> list[str]:
-    """Usernames of the first MAX_LISTED users online, sorted (one query)."""
+    """Usernames of the first MAX_LISTED users online, sorted (one query). A deactivated
+    account is never listed, even while a socket of theirs is still closing."""
     return list(
-        User.objects.filter(pk__in=user_ids[:MAX_LISTED])
+        User.objects.filter(pk__in=user_ids[:MAX_LISTED], is_active=True)
         .order_by("username")
         .values_list("username", flat=True)
     )

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
-from rooms import access, broadcast, ratelimit
+from rooms import access, broadcast, membership, ratelimit
 from rooms.forms import MessageForm, RoomForm
 from rooms.models import Membership, Message, Room
 
@@ -66,13 +67,28 @@ def _message_for_change(*, room: Room, message_id: int) -> Message:
     return message
 
 
-def room_create(*, creator: User, name: str) -> Room:
+def rate_limit_creation(user: User) -> None:
+    """Rooms and conversations share one per-user budget."""
+    ratelimit.hit(
+        key=f"room:{user.pk}",
+        rate=settings.CHAT_ROOM_CREATE_LIMIT,
+        window=settings.CHAT_ROOM_CREATE_WINDOW,
+    )
+
+
+def creating_too_quickly(exc: ratelimit.RateLimited) -> str:
+    return f"You are creating rooms too quickly. Try again in {round(exc.retry_after)} s."
+
+
+def room_create(*, creator: User, name: str, private: bool = False) -> Room:
     form = RoomForm(data={"name": name})
     if not form.is_valid():
         raise ValidationError(form.errors["name"])
     name = form.cleaned_data["name"]
+    rate_limit_creation(creator)
+    kind = Room.Kind.PRIVATE if private else Room.Kind.PUBLIC
     with transaction.atomic():
-        room = Room.objects.create(name=name, slug=slugify(name), creator=creator)
+        room = Room.objects.create(name=name, slug=slugify(name), creator=creator, kind=kind)
         # The creator is the owner and the first member.
         Membership.objects.create(room=room, user=creator)
     return room
@@ -112,8 +128,7 @@ def message_edit(*, room: Room, user: User, message_id: int, body: object) -> Me
 
 
 def can_delete(*, user: User, message: Message, room: Room) -> bool:
-    is_moderator = room.creator_id is not None and room.creator_id == user.pk
-    return message.author_id == user.pk or is_moderator
+    return message.author_id == user.pk or membership.is_owner(room=room, user=user)
 
 
 def message_delete(*, room: Room, user: User, message_id: int) -> Message:

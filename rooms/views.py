@@ -14,20 +14,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
-from rooms import access, presence_events, selectors, services
+from rooms import access, direct, membership, presence_events, selectors, services
 from rooms import render as fragments
-from rooms.forms import MessageEditForm, MessageForm, RoomForm, first_error
+from rooms.forms import ConversationForm, MessageEditForm, MessageForm, RoomForm, first_error
 from rooms.models import Room
 from rooms.presence import get_store
 from rooms.ratelimit import RateLimited
-
-
-def _room_or_404(request: HttpRequest, slug: str) -> Room:
-    # A private room you are not in and a room that does not exist are the same 404.
-    room = access.room_for_user(slug=slug, user=request.user)
-    if room is None:
-        raise Http404("No such room.")
-    return room
 
 
 def _online_usernames(room: Room) -> tuple[list[str], int]:
@@ -71,7 +63,7 @@ def _room_page(
             "seq": seq,
             "online_users": online,
             "online_extra": online_extra,
-            "is_moderator": room.creator_id == request.user.pk,
+            "is_moderator": membership.is_owner(room=room, user=request.user),
             "error": error,
             "history_view": before_id is not None,
         },
@@ -95,35 +87,54 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def room_list(request: HttpRequest) -> HttpResponse:
-    form = RoomForm()
+    """The three lists, the create form and the conversation form (both post here)."""
+    forms = {"form": RoomForm(), "conversation_form": ConversationForm()}
     status = 200
     if request.method == "POST":
-        form = RoomForm(data=request.POST)
+        is_conversation = "people" in request.POST
+        form = (ConversationForm if is_conversation else RoomForm)(data=request.POST)
+        forms["conversation_form" if is_conversation else "form"] = form
+        field = "people" if is_conversation else "name"
+        status = 400
         if form.is_valid():
             try:
-                room = services.room_create(creator=request.user, name=form.cleaned_data["name"])
+                if is_conversation:
+                    room = direct.conversation_start(
+                        user=request.user, usernames=form.cleaned_data["people"]
+                    )
+                else:
+                    room = services.room_create(
+                        creator=request.user, name=form.cleaned_data["name"],
+                        private=form.cleaned_data["private"],
+                    )
             except ValidationError as exc:
-                form.add_error("name", exc)
+                form.add_error(field, exc)
+            except RateLimited as exc:
+                form.add_error(field, services.creating_too_quickly(exc))
+                status = 429
             else:
                 return redirect(room)
-        status = 400
     return render(
-        request, "rooms/room_list.html", {"rooms": selectors.room_list(request.user), "form": form},
-        status=status,
+        request, "rooms/room_list.html",
+        {"lists": selectors.room_lists(request.user), **forms}, status=status,
     )
 
 
 @login_required
 @require_GET
 def room_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    room = _room_or_404(request, slug)
+    room = access.room_or_404(slug=slug, user=request.user)
+    if not room.viewer_is_member:
+        # Opening a public room makes you a member (only public rooms get this far).
+        membership.membership_join(room=room, user=request.user)
+    selectors.with_titles([room], viewer=request.user)
     return _room_page(request, room, before_id=_int_param(request.GET.get("before")))
 
 
 @login_required
 @require_GET
 def messages_older(request: HttpRequest, slug: str) -> HttpResponse:
-    room = _room_or_404(request, slug)
+    room = access.room_or_404(slug=slug, user=request.user)
     before_id = _int_param(request.GET.get("before"))
     if before_id is None:
         return HttpResponse("Say which message to page back from.", status=400)
@@ -139,7 +150,7 @@ def messages_older(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def message_create(request: HttpRequest, slug: str) -> HttpResponse:
-    room = _room_or_404(request, slug)
+    room = access.room_or_404(slug=slug, user=request.user)
     form = MessageForm(data=request.POST)
     try:
         if not form.is_valid():
@@ -157,7 +168,7 @@ def message_create(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_GET
 def message_detail(request: HttpRequest, slug: str, message_id: int) -> HttpResponse:
-    room = _room_or_404(request, slug)
+    room = access.room_or_404(slug=slug, user=request.user)
     message = selectors.message_in_room(room=room, message_id=message_id)
     if message is None:
         raise Http404("No such message in this room.")
@@ -167,7 +178,7 @@ def message_detail(request: HttpRequest, slug: str, message_id: int) -> HttpResp
 @login_required
 @require_http_methods(["GET", "POST"])
 def message_edit(request: HttpRequest, slug: str, message_id: int) -> HttpResponse:
-    room = _room_or_404(request, slug)
+    room = access.room_or_404(slug=slug, user=request.user)
     if request.method == "GET":
         message = selectors.message_in_room(room=room, message_id=message_id)
         if message is None or message.author_id != request.user.pk or message.is_deleted:
@@ -196,7 +207,7 @@ def message_edit(request: HttpRequest, slug: str, message_id: int) -> HttpRespon
 @login_required
 @require_POST
 def message_delete(request: HttpRequest, slug: str, message_id: int) -> HttpResponse:
-    room = _room_or_404(request, slug)
+    room = access.room_or_404(slug=slug, user=request.user)
     try:
         services.message_delete(room=room, user=request.user, message_id=message_id)
     except PermissionDenied as exc:

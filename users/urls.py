@@ -8,4 +8,5 @@ app_name = "users"
 
 urlpatterns = [
     path("accounts/profile/", views.settings_page, name="settings"),
+    path("users/<str:username>/", views.profile, name="profile"),
 ]

@@ -1,14 +1,15 @@
-"""The signed-in user's own settings page."""
+"""The signed-in user's own settings page, and everyone's public profile."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
 
 from users.forms import ProfileForm
+from users.models import User
 
 
 @login_required
@@ -24,3 +25,13 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             return redirect("users:settings")
         status = 400
     return render(request, "users/settings.html", {"form": form}, status=status)
+
+
+@login_required
+@require_GET
+def profile(request: HttpRequest, username: str) -> HttpResponse:
+    """Someone's profile, with the Message button. Deactivated accounts are gone (404)."""
+    person = get_object_or_404(User, username=username, is_active=True)
+    return render(
+        request, "users/profile.html", {"person": person, "is_you": person.pk == request.user.pk}
+    )
