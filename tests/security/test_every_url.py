@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import re
-from http.cookies import Morsel
 from collections.abc import Iterator
 from dataclasses import dataclass
+from http.cookies import Morsel
 
 import pytest
 from channels.db import database_sync_to_async
@@ -24,7 +24,7 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
-from django.urls.resolvers import RegexPattern, RoutePattern
+from django.urls.resolvers import RoutePattern
 
 from rooms import services
 from rooms.models import Message, Room
