@@ -32,7 +32,7 @@ def close_sockets_on_logout(sender, request, user, **kwargs) -> None:
 
 
 @receiver(post_save, sender=User)
-def close_sockets_on_deactivation(sender, instance: User, **kwargs) -> None:  # noqa: ANN001
+def close_sockets_on_deactivation(sender, instance: User, **kwargs) -> None:
     if instance.is_active:
         return
     from rooms.membership import tell_user

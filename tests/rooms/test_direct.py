@@ -20,7 +20,7 @@ def list_titles(html: str, label: str) -> list[str]:
     return re.findall(r'<span class="truncate font-semibold text-slate-900">([^<]*)</span>', block)
 
 
-def test_profile_page_message_button_opens_one_room(client_for, alice, bob) -> None:  # noqa: ANN001
+def test_profile_page_message_button_opens_one_room(client_for, alice, bob) -> None:
     page = client_for(alice).get("/users/bob/").content.decode()
     assert "<h1" in page and ">bob</h1>" in page
     form = page.split('name="people" value="bob"', 1)[0].rsplit("<form", 1)[1]
@@ -37,7 +37,7 @@ def test_profile_page_message_button_opens_one_room(client_for, alice, bob) -> N
 
 
 def test_no_message_button_for_yourself_and_no_profile_for_the_deactivated(
-    client_for, alice, bob  # noqa: ANN001
+    client_for, alice, bob
 ) -> None:
     assert ">Message</button>" not in client_for(alice).get("/users/alice/").content.decode()
     response = client_for(alice).post("/rooms/", {"people": "alice"})
@@ -51,7 +51,7 @@ def test_no_message_button_for_yourself_and_no_profile_for_the_deactivated(
     assert not Room.objects.filter(kind=Room.Kind.DIRECT).exists()
 
 
-def test_group_conversations(make_user, alice, bob, carol) -> None:  # noqa: ANN001
+def test_group_conversations(make_user, alice, bob, carol) -> None:
     room = direct.conversation_start(user=alice, usernames=["bob", "carol"])
     assert direct.conversation_start(user=carol, usernames=["@bob", "alice", "bob"]) == room
     assert direct.conversation_start(user=bob, usernames=["alice"]) != room  # another set
@@ -65,7 +65,7 @@ def test_group_conversations(make_user, alice, bob, carol) -> None:  # noqa: ANN
         direct.conversation_start(user=alice, usernames=[])
 
 
-def test_people_form_and_leaving_a_group(client_for, alice, bob, carol) -> None:  # noqa: ANN001
+def test_people_form_and_leaving_a_group(client_for, alice, bob, carol) -> None:
     client = client_for(alice)
     page = client.get("/rooms/").content.decode()
     assert "People" in page and "Start conversation" in page
@@ -79,17 +79,17 @@ def test_people_form_and_leaving_a_group(client_for, alice, bob, carol) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_both_sides_starting_at_once_get_one_room(make_user) -> None:  # noqa: ANN001
+def test_both_sides_starting_at_once_get_one_room(make_user) -> None:
     pairs = [(make_user(f"a{i}"), make_user(f"b{i}")) for i in range(5)]
     barrier = threading.Barrier(2)
     rooms: list[Room] = []
     errors: list[BaseException] = []
 
-    def start(me, other) -> None:  # noqa: ANN001
+    def start(me, other) -> None:
         try:
             barrier.wait(timeout=10)
             rooms.append(direct.conversation_start(user=me, usernames=[other.username]))
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connection.close()
@@ -108,7 +108,7 @@ def test_both_sides_starting_at_once_get_one_room(make_user) -> None:  # noqa: A
 
 
 def test_rooms_page_has_three_lists_newest_first(
-    client_for, alice, bob, carol, lobby  # noqa: ANN001
+    client_for, alice, bob, carol, lobby
 ) -> None:
     client = client_for(alice)
     html = client.get("/rooms/").content.decode()

@@ -23,7 +23,7 @@ def listed_members(html: str) -> list[str]:
     return re.findall(r'href="/users/([^/]+)/"', block)
 
 
-def test_creating_a_private_room(client_for, alice, bob) -> None:  # noqa: ANN001
+def test_creating_a_private_room(client_for, alice, bob) -> None:
     client: Client = client_for(alice)
     page = client.get("/rooms/").content.decode()
     assert "Private (invite only)" in page and "Room name" in page and "Create room" in page
@@ -36,7 +36,7 @@ def test_creating_a_private_room(client_for, alice, bob) -> None:  # noqa: ANN00
     assert Room.objects.get(slug="open-plans").kind == "public"
 
 
-def test_opening_a_public_room_makes_you_a_member(client_for, alice, bob, lobby) -> None:  # noqa: ANN001
+def test_opening_a_public_room_makes_you_a_member(client_for, alice, bob, lobby) -> None:
     client = client_for(bob)
     assert members_of(lobby) == []
     assert client.get("/rooms/lobby/members/").status_code == 404  # members only
@@ -47,7 +47,7 @@ def test_opening_a_public_room_makes_you_a_member(client_for, alice, bob, lobby)
 
 
 def test_members_page_for_the_owner_and_for_members(
-    client_for, alice, bob, carol, private_room  # noqa: ANN001
+    client_for, alice, bob, carol, private_room
 ) -> None:
     add_members(private_room, bob)
     url = f"/rooms/{private_room.slug}/members/"
@@ -71,7 +71,7 @@ def test_members_page_for_the_owner_and_for_members(
     ],
 )
 def test_adding_members_refused_clearly(
-    client_for, alice, bob, carol, private_room, who, username, status, error  # noqa: ANN001
+    client_for, alice, bob, carol, private_room, who, username, status, error
 ) -> None:
     add_members(private_room, bob)
     user = {"alice": alice, "bob": bob}[who]
@@ -83,7 +83,7 @@ def test_adding_members_refused_clearly(
     assert members_of(private_room) == ["alice", "bob"]
 
 
-def test_owner_adds_and_removes(client_for, alice, bob, private_room) -> None:  # noqa: ANN001
+def test_owner_adds_and_removes(client_for, alice, bob, private_room) -> None:
     client = client_for(alice)
     url = f"/rooms/{private_room.slug}/members/"
     assert client.post(url, {"username": "bob"})["Location"] == url
@@ -98,7 +98,7 @@ def test_owner_adds_and_removes(client_for, alice, bob, private_room) -> None:  
     assert members_of(private_room) == ["alice", "bob"]
 
 
-def test_leaving_a_room(client_for, alice, bob, private_room) -> None:  # noqa: ANN001
+def test_leaving_a_room(client_for, alice, bob, private_room) -> None:
     add_members(private_room, bob)
     client = client_for(bob)
     assert client.post(f"/rooms/{private_room.slug}/leave/")["Location"] == "/rooms/"
@@ -106,7 +106,7 @@ def test_leaving_a_room(client_for, alice, bob, private_room) -> None:  # noqa: 
     assert client.get(f"/rooms/{private_room.slug}/").status_code == 404
 
 
-def test_direct_rooms_have_fixed_people(client_for, alice, bob, carol, direct_room) -> None:  # noqa: ANN001
+def test_direct_rooms_have_fixed_people(client_for, alice, bob, carol, direct_room) -> None:
     url = f"/rooms/{direct_room.slug}/members/"
     page = client_for(alice).get(url).content.decode()
     assert listed_members(page) == ["alice", "bob"]
@@ -117,7 +117,7 @@ def test_direct_rooms_have_fixed_people(client_for, alice, bob, carol, direct_ro
     assert members_of(direct_room) == ["alice", "bob"]
 
 
-def test_owner_moderates_but_direct_rooms_have_no_owner(alice, bob, private_room, direct_room) -> None:  # noqa: ANN001
+def test_owner_moderates_but_direct_rooms_have_no_owner(alice, bob, private_room, direct_room) -> None:
     add_members(private_room, bob)
     message = services.message_create(room=private_room, author=bob, body="rude")
     services.message_delete(room=private_room, user=alice, message_id=message.pk)
@@ -128,7 +128,7 @@ def test_owner_moderates_but_direct_rooms_have_no_owner(alice, bob, private_room
         services.message_delete(room=direct_room, user=alice, message_id=message.pk)
 
 
-def test_room_creation_is_rate_limited(client_for, alice, bob, settings) -> None:  # noqa: ANN001
+def test_room_creation_is_rate_limited(client_for, alice, bob, settings) -> None:
     settings.CHAT_ROOM_CREATE_LIMIT = 2
     client = client_for(alice)
     for name in ["One", "Two"]:

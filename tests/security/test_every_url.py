@@ -75,7 +75,7 @@ def _fill(part: object, values: dict[str, str]) -> str:
     return out
 
 
-def _routes(patterns: list[object], name: tuple[str, ...] = (), parts=()) -> Iterator[Route]:  # noqa: ANN001
+def _routes(patterns: list[object], name: tuple[str, ...] = (), parts=()) -> Iterator[Route]:
     for entry in patterns:
         if isinstance(entry, URLResolver):
             ns = (entry.namespace,) if entry.namespace else ()
@@ -98,7 +98,7 @@ def websocket_routes() -> list[Route]:
 
 
 @pytest.fixture
-def secrets(alice, bob, carol) -> dict[str, object]:  # noqa: ANN001
+def secrets(alice, bob, carol) -> dict[str, object]:
     """A private room of alice's and a direct room of alice and bob, each with a message."""
     private = services.room_create(creator=alice, name=SECRET_NAME, private=True)
     add_members(private, bob)
@@ -128,7 +128,7 @@ def values_for(room: Room, member: User) -> dict[str, str]:
     }
 
 
-def assert_nothing_shown(response, where: str) -> None:  # noqa: ANN001
+def assert_nothing_shown(response, where: str) -> None:
     text = response.content.decode(errors="replace") + response.get("Location", "")
     assert SECRET_NAME not in text, f"{where} shows the private room's name"
     assert SECRET_WORDS not in text, f"{where} shows the room's messages"
@@ -137,7 +137,7 @@ def assert_nothing_shown(response, where: str) -> None:  # noqa: ANN001
 @pytest.mark.django_db
 @pytest.mark.parametrize("kind", ["private", "direct"])
 def test_every_url_keeps_the_room_from_outsiders(
-    secrets, alice, carol, kind  # noqa: ANN001
+    secrets, alice, carol, kind
 ) -> None:
     room: Room = secrets[kind]
     outsider = carol
@@ -173,7 +173,7 @@ def test_every_url_keeps_the_room_from_outsiders(
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_every_websocket_route_refuses_outsiders(secrets, alice, carol) -> None:  # noqa: ANN001
+async def test_every_websocket_route_refuses_outsiders(secrets, alice, carol) -> None:
     from config.asgi import application
 
     cookie = await database_sync_to_async(session_cookie_for)(carol)
