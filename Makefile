@@ -15,8 +15,10 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 setup: $(VENV)/.installed
 
 ## Run Chatrooms on the embedded defaults (SQLite, in-memory layer) at http://127.0.0.1:$(PORT)/
+## with the background worker beside it (notification email is printed to the console).
 run: setup
 	$(PY) manage.py migrate --no-input
+	$(PY) manage.py chat_worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/daphne --bind 127.0.0.1 --port $(PORT) --websocket_timeout -1 config.asgi:application
 
 ## Run the whole test suite: needs Redis and Chromium (see README); PostgreSQL when

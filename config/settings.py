@@ -16,6 +16,7 @@ import dj_database_url
 from csp.constants import NONCE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from config.email_options import email_settings, email_url_from_env
 from config.redis_options import caches_for, channel_layers_for
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -79,9 +80,12 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "users",
     "rooms",
     "search",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -193,7 +197,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 ACCOUNT_LOGIN_METHODS = {"username"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email", "password1*", "password2*"]
-ACCOUNT_EMAIL_VERIFICATION = "none"
+# An address is optional at sign-up; notification email goes only to a verified one.
+ACCOUNT_EMAIL_VERIFICATION = "optional"
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = True
 ACCOUNT_USERNAME_MIN_LENGTH = 2
@@ -210,8 +215,31 @@ ACCOUNT_RATE_LIMITS = {
     "signup": "20/m/ip",
 }
 
-EMAIL_BACKEND = os.environ.get(
-    "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+# ---------------------------------------------------------------------------
+# Email: EMAIL_URL (smtp://user:pass@host:587, console:), or Heroku's Mailgun add-on
+# variables; printed to the console when neither is set.
+# https://docs.djangoproject.com/en/5.2/topics/email/
+# ---------------------------------------------------------------------------
+EMAIL_URL = email_url_from_env(os.environ)
+_email = email_settings(EMAIL_URL)
+EMAIL_BACKEND = str(_email["EMAIL_BACKEND"])
+EMAIL_HOST = str(_email.get("EMAIL_HOST", "localhost"))
+EMAIL_PORT = int(_email.get("EMAIL_PORT") or 25)  # type: ignore[call-overload]
+EMAIL_HOST_USER = str(_email["EMAIL_HOST_USER"])
+EMAIL_HOST_PASSWORD = str(_email["EMAIL_HOST_PASSWORD"])
+EMAIL_USE_TLS = bool(_email["EMAIL_USE_TLS"])
+EMAIL_USE_SSL = bool(_email["EMAIL_USE_SSL"])
+EMAIL_TIMEOUT = _email["EMAIL_TIMEOUT"]
+if "EMAIL_FILE_PATH" in _email:
+    EMAIL_FILE_PATH = _email["EMAIL_FILE_PATH"]
+DEFAULT_FROM_EMAIL = (
+    os.environ.get("DEFAULT_FROM_EMAIL", "").strip() or "Chatrooms <chatrooms@localhost>"
+)
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Links in email are absolute: the site's address as its readers reach it.
+CHAT_SITE_URL = (
+    os.environ.get("CHAT_SITE_URL", "").strip().rstrip("/")
+    or (f"https://{ALLOWED_HOSTS[0]}" if not DEBUG else "http://127.0.0.1:8000")
 )
 # "Forgot your password?" promises an email: offered locally (the console shows it) and
 # wherever a real email backend is configured, never in production without one.
@@ -219,6 +247,21 @@ PASSWORD_RESET_AVAILABLE = env_bool(
     "DJANGO_PASSWORD_RESET",
     DEBUG or EMAIL_BACKEND != "django.core.mail.backends.console.EmailBackend",
 )
+
+# ---------------------------------------------------------------------------
+# Background tasks: Django's tasks API (the django-tasks backport) with the database
+# backend, on the database we already run. `python manage.py chat_worker` (the
+# Procfile's `worker`) runs them; `make run` starts one beside Daphne.
+# https://docs.djangoproject.com/en/6.0/topics/tasks/
+# ---------------------------------------------------------------------------
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# ---------------------------------------------------------------------------
+# Notifications: email about mentions and direct messages not read within the delay.
+# ---------------------------------------------------------------------------
+CHAT_NOTIFY_DELAY = env_int("CHAT_NOTIFY_DELAY", 120)
+# How long an unsubscribe link in an email keeps working (seconds; default 60 days).
+CHAT_UNSUBSCRIBE_MAX_AGE = env_int("CHAT_UNSUBSCRIBE_MAX_AGE", 60 * 60 * 24 * 60)
 
 # ---------------------------------------------------------------------------
 # Chat limits

@@ -14,5 +14,6 @@ urlpatterns = [
     # Before allauth, which owns the rest of /accounts/.
     path("", include("users.urls")),
     path("accounts/", include("allauth.urls")),
+    path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -17,6 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
+from notifications.services import notifications_schedule
 from rooms import access, broadcast, membership, ratelimit
 from rooms.forms import MessageForm, RoomForm
 from rooms.models import Membership, Message, Room
@@ -104,6 +105,10 @@ def message_create(*, room: Room, author: User, body: object) -> Message:
             room_id=room.pk, author=author, body=body, created_seq=seq, seq=seq
         )
         transaction.on_commit(lambda: broadcast.message_created(message.pk))
+        # Email for people who are away; a failure there must not fail the send.
+        transaction.on_commit(
+            lambda: notifications_schedule(message_id=message.pk), robust=True
+        )
     return message
 
 

@@ -13,10 +13,15 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["display_name", "time_zone"]
+        fields = ["display_name", "time_zone", "email_notifications"]
         labels = {"display_name": "Display name"}
         help_texts = {
             "display_name": "Shown on your messages. Leave it empty to show your username.",
+            "email_notifications": (
+                "Email me about mentions and direct messages I have not read after a few "
+                "minutes, at my verified email address. Each conversation's members page "
+                "says how much (Notify me about)."
+            ),
         }
 
     def __init__(self, *args, **kwargs) -> None:

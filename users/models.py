@@ -30,6 +30,8 @@ class User(AbstractUser):
     time_zone = models.CharField(
         max_length=64, default=DEFAULT_TIME_ZONE, validators=[validate_time_zone]
     )
+    # The settings page's "Email notifications" switch: off means no notification email.
+    email_notifications = models.BooleanField("Email notifications", default=True)
 
     class Meta:
         ordering = ["username"]

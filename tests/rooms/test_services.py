@@ -36,7 +36,7 @@ def test_create_saves_and_broadcasts_after_commit(
         message = services.message_create(room=lobby, author=alice, body="  hello\r\nthere  ")
     assert message.body == "hello\nthere"
     assert sent_events == []  # nothing is announced before the transaction commits
-    assert len(callbacks) == 1
+    assert len(callbacks) == 2  # the broadcast, then notification email for the away
     callbacks[0]()
     (event,) = sent_events
     assert event["group"] == f"room-{lobby.pk}"

@@ -1,0 +1,110 @@
+"""Reads for notifications: who should hear about a message, and what a batch holds."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from allauth.account.models import EmailAddress
+from django.db.models import Q, QuerySet
+
+from rooms.models import Membership, Message, Room
+
+if TYPE_CHECKING:
+    from users.models import User
+
+Level = Membership.NotifyLevel
+
+
+def email_address_for(user: User) -> str | None:
+    """Where a person's notifications go: their verified address (the primary one first)."""
+    address = (
+        EmailAddress.objects.filter(user_id=user.pk, verified=True)
+        .order_by("-primary", "id")
+        .values_list("email", flat=True)
+        .first()
+    )
+    return address
+
+
+def mentioned_user_ids(message: Message) -> set[int]:
+    """People the message mentions. Mentions arrive with the read-state work; none until then."""
+    return set()
+
+
+def message_mentions(message: Message, user_id: int) -> bool:
+    return user_id in mentioned_user_ids(message)
+
+
+def recipient_ids(message: Message) -> list[int]:
+    """Who may get an email about ``message``: members who want every message, and
+    members it mentions who want mentions. Only those with email switched on and a
+    verified address; never its author. Access is checked again at send time."""
+    from users.models import User
+
+    wanted = Q(notify_level=Level.ALL)
+    mentioned = mentioned_user_ids(message)
+    if mentioned:
+        wanted |= Q(notify_level=Level.MENTIONS, user_id__in=mentioned)
+    member_ids = set(
+        Membership.objects.filter(wanted, room_id=message.room_id)
+        .exclude(user_id=message.author_id)
+        .values_list("user_id", flat=True)
+    )
+    if not member_ids:
+        return []
+    return list(
+        User.objects.filter(
+            pk__in=member_ids, is_active=True, email_notifications=True,
+            emailaddress__verified=True,
+        )
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+
+
+def batch_messages(
+    *, room: Room, user: User, first_seq: int, level: str
+) -> QuerySet[Message]:
+    """The messages of a batch that ``user`` wants to hear about at ``level``, read or not:
+    from the one that opened it on, not deleted, not their own, oldest first."""
+    messages = (
+        Message.objects.filter(room_id=room.pk, created_seq__gte=first_seq, deleted_at=None)
+        .exclude(author_id=user.pk)
+        .select_related("author")
+        .order_by("created_seq")
+    )
+    if level == Level.NOTHING:
+        return messages.none()
+    if level == Level.MENTIONS:
+        ids = [m.pk for m in messages if message_mentions(m, user.pk)]
+        return messages.filter(pk__in=ids)
+    return messages
+
+
+def membership_of(*, room: Room, user: User) -> Membership | None:
+    return Membership.objects.filter(room_id=room.pk, user_id=user.pk).first()
+
+
+def conversation_name(*, room: Room, user: User) -> str:
+    """What the recipient calls the conversation: the room's name, or for a direct
+    conversation the other people in it."""
+    if room.name:
+        return room.name
+    others = (
+        Membership.objects.filter(room_id=room.pk)
+        .exclude(user_id=user.pk)
+        .select_related("user")
+        .order_by("user__username")
+    )
+    names = [m.user.public_name for m in others]
+    return ", ".join(names) if names else "Direct message"
+
+
+def due_notification_ids(now) -> list[int]:  # noqa: ANN001
+    from notifications.models import Notification
+
+    return list(
+        Notification.objects.filter(Q(closed_at=None) & Q(due_at__lte=now))
+        .order_by("due_at", "id")
+        .values_list("pk", flat=True)
+    )

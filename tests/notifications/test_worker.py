@@ -1,0 +1,59 @@
+"""The worker is killed while it sends a batch of due email: after a restart each email
+arrives exactly once."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+
+import pytest
+
+from notifications.models import Notification
+from rooms import services
+from rooms.models import Membership, Room
+from tests.conftest import add_members
+from tests.notifications.conftest import verified_email, wait_settled
+from tests.notifications.harness import wait_until
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+
+def test_a_worker_killed_mid_batch_sends_each_due_email_exactly_once_after_restart(
+    make_worker, inbox, short_delay, make_user, alice  # noqa: ANN001
+) -> None:
+    people = [make_user(name) for name in ("bob", "carol", "dave", "erin", "frank")]
+    for person in people:
+        verified_email(person)
+        room = Room.objects.create(
+            slug=f"dm-{person.username}", kind=Room.Kind.DIRECT,
+            direct_key=f"{alice.pk}-{person.pk}",
+        )
+        add_members(room, alice, person)
+        Membership.objects.filter(room=room).update(notify_level="all")
+        services.message_create(room=room, author=alice, body=f"Hello {person.username}")
+    # All five are due before any worker runs: one batch of work for it.
+    wait_until(lambda: not Notification.objects.filter(due_at__gt=_now()).exists(),
+               timeout=5, what="the batches did not fall due")
+
+    inbox.rcpt_delay = 0.4  # a slow mail server: the kill lands inside an SMTP session
+    first = make_worker().start()
+    inbox.wait_for_mail(2)
+    # The third session has begun, so the second email's transaction has committed.
+    inbox.wait(lambda: inbox.sessions_started >= 3, timeout=10, what="no third session")
+    first.kill()
+    assert len(inbox.messages) == 2
+
+    inbox.rcpt_delay = 0.0
+    second = make_worker().start()
+    wait_settled(count=5)
+    time.sleep(0.5)  # anything sent twice would arrive now
+    second.assert_running()
+    received = Counter(mail["To"] for mail in inbox.messages)
+    assert received == Counter(f"{p.username}@example.com" for p in people)
+    assert set(Notification.objects.values_list("outcome", flat=True)) == {"sent"}
+
+
+def _now():  # noqa: ANN202
+    from django.utils import timezone
+
+    return timezone.now()
