@@ -44,11 +44,12 @@ def worker(
     try:
         yield process
     finally:
-        process.stop()
+        with django_db_blocker.unblock():
+            process.stop()
 
 
 @pytest.fixture
-def make_worker(smtp_server, tmp_path: Path) -> Iterator:  # noqa: ANN001
+def make_worker(smtp_server, django_db_blocker, tmp_path: Path) -> Iterator:  # noqa: ANN001
     """Workers of one test's own (to kill and restart); all stopped at the end."""
     started: list[Worker] = []
 
@@ -57,8 +58,9 @@ def make_worker(smtp_server, tmp_path: Path) -> Iterator:  # noqa: ANN001
         return started[-1]
 
     yield make
-    for process in started:
-        process.stop()
+    with django_db_blocker.unblock():
+        for process in started:
+            process.stop()
 
 
 @pytest.fixture

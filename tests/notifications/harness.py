@@ -125,11 +125,29 @@ class Worker:
         and nothing is left to finish (the test waited for what it checks)."""
         if self.process is not None and self.process.poll() is None:
             self.kill()
+            _wait_for_other_sessions_to_end()
 
     def assert_running(self) -> None:
         assert self.process is not None and self.process.poll() is None, (
             "the worker exited:\n" + log_tail(self.log)
         )
+
+
+def _wait_for_other_sessions_to_end() -> None:
+    """PostgreSQL ends a killed client's session a moment later; the test database can
+    only be dropped (at the end of the run) once it has."""
+    if connection.vendor != "postgresql":
+        return
+
+    def alone() -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()"
+            )
+            return cursor.fetchone()[0] == 0
+
+    wait_until(alone, timeout=10, what="the killed worker's database session did not end")
 
 
 def wait_until(predicate, *, timeout: float, what: str, interval: float = 0.05) -> None:  # noqa: ANN001
