@@ -26,6 +26,8 @@ from django.db import connection
 from tests.reliability.processes import REPO, free_port, log_tail, procfile
 
 HOST = "127.0.0.1"
+# The workers' PostgreSQL sessions carry this name, so a test can wait for them to end.
+WORKER_APPLICATION = "chatrooms-test-worker"
 # aiosmtpd logs every SMTP command at INFO.
 logging.getLogger("mail.log").setLevel(logging.WARNING)
 
@@ -84,7 +86,10 @@ def test_database_url() -> str:
     if connection.vendor == "sqlite":
         return f"sqlite:///{s['NAME']}"
     auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
-    return f"postgres://{auth}@{s['HOST'] or 'localhost'}:{s['PORT'] or 5432}/{s['NAME']}"
+    return (
+        f"postgres://{auth}@{s['HOST'] or 'localhost'}:{s['PORT'] or 5432}/{s['NAME']}"
+        f"?application_name={WORKER_APPLICATION}"
+    )
 
 
 def worker_command() -> list[str]:
@@ -125,7 +130,7 @@ class Worker:
         and nothing is left to finish (the test waited for what it checks)."""
         if self.process is not None and self.process.poll() is None:
             self.kill()
-            _wait_for_other_sessions_to_end()
+            _wait_for_worker_sessions_to_end()
 
     def assert_running(self) -> None:
         assert self.process is not None and self.process.poll() is None, (
@@ -133,8 +138,8 @@ class Worker:
         )
 
 
-def _wait_for_other_sessions_to_end() -> None:
-    """PostgreSQL ends a killed client's session a moment later; the test database can
+def _wait_for_worker_sessions_to_end() -> None:
+    """PostgreSQL ends a killed worker's session a moment later; the test database can
     only be dropped (at the end of the run) once it has."""
     if connection.vendor != "postgresql":
         return
@@ -143,7 +148,7 @@ def _wait_for_other_sessions_to_end() -> None:
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND pid <> pg_backend_pid()"
+                "AND application_name = %s", [WORKER_APPLICATION]
             )
             return cursor.fetchone()[0] == 0
 
