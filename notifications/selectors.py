@@ -100,7 +100,7 @@ def conversation_name(*, room: Room, user: User) -> str:
     return ", ".join(names) if names else "Direct message"
 
 
-def due_notification_ids(now) -> list[int]:  # noqa: ANN001
+def due_notification_ids(now) -> list[int]:
     from notifications.models import Notification
 
     return list(

@@ -35,7 +35,7 @@ def inbox(smtp_server: tuple[int, Inbox]) -> Inbox:
 
 @pytest.fixture(scope="module")
 def worker(
-    django_db_setup, django_db_blocker, smtp_server, tmp_path_factory: pytest.TempPathFactory,  # noqa: ANN001
+    django_db_setup, django_db_blocker, smtp_server, tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Worker]:
     """One worker process for the module's tests, like the Procfile's ``worker`` dyno."""
     log = tmp_path_factory.mktemp("worker") / "worker.log"
@@ -49,7 +49,7 @@ def worker(
 
 
 @pytest.fixture
-def make_worker(smtp_server, django_db_blocker, tmp_path: Path) -> Iterator:  # noqa: ANN001
+def make_worker(smtp_server, django_db_blocker, tmp_path: Path) -> Iterator:
     """Workers of one test's own (to kill and restart); all stopped at the end."""
     started: list[Worker] = []
 
@@ -64,7 +64,7 @@ def make_worker(smtp_server, django_db_blocker, tmp_path: Path) -> Iterator:  # 
 
 
 @pytest.fixture
-def short_delay(settings) -> int:  # noqa: ANN001
+def short_delay(settings) -> int:
     settings.CHAT_NOTIFY_DELAY = DELAY
     return DELAY
 

@@ -42,7 +42,7 @@ class Inbox:
         self.sessions_started = 0
         self.rcpt_delay = 0.0
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: ANN001, N802
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         with self._lock:
             self.sessions_started += 1
             self._lock.notify_all()
@@ -51,14 +51,14 @@ class Inbox:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, N802
+    async def handle_DATA(self, server, session, envelope):
         message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
         with self._lock:
             self.messages.append(message)
             self._lock.notify_all()
         return "250 Message accepted for delivery"
 
-    def wait(self, predicate, *, timeout: float, what: str) -> None:  # noqa: ANN001
+    def wait(self, predicate, *, timeout: float, what: str) -> None:
         with self._lock:
             if not self._lock.wait_for(predicate, timeout=timeout):
                 raise AssertionError(f"{what} within {timeout} s; got {len(self.messages)} mail")
@@ -155,7 +155,7 @@ def _wait_for_worker_sessions_to_end() -> None:
     wait_until(alone, timeout=10, what="the killed worker's database session did not end")
 
 
-def wait_until(predicate, *, timeout: float, what: str, interval: float = 0.05) -> None:  # noqa: ANN001
+def wait_until(predicate, *, timeout: float, what: str, interval: float = 0.05) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():

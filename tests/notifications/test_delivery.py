@@ -17,13 +17,13 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
 @pytest.fixture
-def dm(direct_room, alice, bob):  # noqa: ANN001, ANN201
+def dm(direct_room, alice, bob):
     Membership.objects.filter(room=direct_room).update(notify_level="all")
     return direct_room
 
 
 def test_three_direct_messages_within_the_delay_make_one_email(
-    worker, inbox, short_delay, dm, alice, bob  # noqa: ANN001
+    worker, inbox, short_delay, dm, alice, bob
 ) -> None:
     bob_address = verified_email(bob)
     verified_email(alice)
@@ -62,7 +62,7 @@ def test_three_direct_messages_within_the_delay_make_one_email(
 
 
 def test_removed_from_the_room_before_the_delay_gets_no_email(
-    worker, inbox, short_delay, private_room, alice, bob, carol  # noqa: ANN001
+    worker, inbox, short_delay, private_room, alice, bob, carol
 ) -> None:
     Membership.objects.bulk_create([
         Membership(room=private_room, user=bob, notify_level="all"),

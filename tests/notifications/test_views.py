@@ -12,11 +12,11 @@ from rooms.models import Membership
 pytestmark = pytest.mark.django_db
 
 
-def _level(room, user) -> str:  # noqa: ANN001
+def _level(room, user) -> str:
     return Membership.objects.get(room=room, user=user).notify_level
 
 
-def test_a_member_sets_notify_me_about(client_for, private_room, alice) -> None:  # noqa: ANN001
+def test_a_member_sets_notify_me_about(client_for, private_room, alice) -> None:
     client = client_for(alice)
     url = reverse("notifications:level", args=[private_room.slug])
     response = client.post(url, {"notify_level": "nothing"}, headers={"HX-Request": "true"})
@@ -32,7 +32,7 @@ def test_a_member_sets_notify_me_about(client_for, private_room, alice) -> None:
     assert _level(private_room, alice) == "all"
 
 
-def test_the_form_offers_the_three_levels(rf, private_room, alice) -> None:  # noqa: ANN001
+def test_the_form_offers_the_three_levels(rf, private_room, alice) -> None:
     from django.template import Context, Template
 
     request = rf.get("/")
@@ -46,12 +46,12 @@ def test_the_form_offers_the_three_levels(rf, private_room, alice) -> None:  # n
     assert 'value="mentions" selected' in html
 
 
-def test_no_level_for_a_room_one_cannot_see(client_for, private_room, bob) -> None:  # noqa: ANN001
+def test_no_level_for_a_room_one_cannot_see(client_for, private_room, bob) -> None:
     url = reverse("notifications:level", args=[private_room.slug])
     assert client_for(bob).post(url, {"notify_level": "all"}).status_code == 404
 
 
-def test_one_click_unsubscribe_needs_no_session(private_room, alice) -> None:  # noqa: ANN001
+def test_one_click_unsubscribe_needs_no_session(private_room, alice) -> None:
     Membership.objects.filter(room=private_room, user=alice).update(notify_level="all")
     url = reverse("notifications:unsubscribe", args=[
         unsubscribe_token(user_id=alice.pk, room_id=private_room.pk)
@@ -69,7 +69,7 @@ def test_one_click_unsubscribe_needs_no_session(private_room, alice) -> None:  #
     assert _level(private_room, alice) == "nothing"
 
 
-def test_a_forged_or_expired_token_changes_nothing(settings, private_room, alice, bob) -> None:  # noqa: ANN001
+def test_a_forged_or_expired_token_changes_nothing(settings, private_room, alice, bob) -> None:
     Membership.objects.filter(room=private_room, user=alice).update(notify_level="all")
     token = unsubscribe_token(user_id=alice.pk, room_id=private_room.pk)
     client = Client(enforce_csrf_checks=True)
@@ -89,7 +89,7 @@ def test_a_forged_or_expired_token_changes_nothing(settings, private_room, alice
 
 
 
-def test_the_settings_page_has_the_email_switch_and_the_address_pages(client_for, alice) -> None:  # noqa: ANN001
+def test_the_settings_page_has_the_email_switch_and_the_address_pages(client_for, alice) -> None:
     client = client_for(alice)
     page = client.get("/accounts/profile/").text
     assert '<label for="id_email_notifications"' in page and "Email notifications" in page

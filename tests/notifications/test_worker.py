@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
 def test_a_worker_killed_mid_batch_sends_each_due_email_exactly_once_after_restart(
-    make_worker, inbox, short_delay, make_user, alice  # noqa: ANN001
+    make_worker, inbox, short_delay, make_user, alice
 ) -> None:
     people = [make_user(name) for name in ("bob", "carol", "dave", "erin", "frank")]
     for person in people:
@@ -53,7 +53,7 @@ def test_a_worker_killed_mid_batch_sends_each_due_email_exactly_once_after_resta
     assert set(Notification.objects.values_list("outcome", flat=True)) == {"sent"}
 
 
-def _now():  # noqa: ANN202
+def _now():
     from django.utils import timezone
 
     return timezone.now()
