@@ -92,8 +92,10 @@ def websocket_routes() -> list[Route]:
     from config.asgi import application
 
     app = application.application_mapping["websocket"]
-    while not isinstance(app, URLRouter):  # through the origin and auth middleware
-        app = getattr(app, "inner", None) or app.application
+    while not isinstance(app, URLRouter):  # through admission, origin and auth middleware
+        app = next(
+            getattr(app, name) for name in ("inner", "application", "app") if hasattr(app, name)
+        )
     return list(_routes(app.routes))
 
 
