@@ -14,6 +14,9 @@ from django.http import Http404
 
 from rooms.models import Membership, Room
 
+# What a removed member's page and refused frames say.
+NOT_A_MEMBER = "You are no longer a member of this room."
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 

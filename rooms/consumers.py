@@ -29,7 +29,7 @@ from django.core.cache import cache
 from rooms import access, frames, render, selectors
 from rooms.actions import ACTIONS
 from rooms.delivery import Decision, Delivery, Step
-from rooms.groups import room_group, session_group
+from rooms.groups import room_group, session_group, user_group
 from rooms.heartbeat import beat
 from rooms.models import Room
 from rooms.presence import get_store
@@ -42,9 +42,14 @@ logger = logging.getLogger(__name__)
 CLOSE_LOGGED_OUT = 4401
 # Hung up on for flooding (rooms.frames.FRAMES_PER_MESSAGE): not retried either.
 CLOSE_FLOODING = 4429
+# No longer a member of this room, or the account was deactivated: not retried.
+CLOSE_NOT_ALLOWED = 4403
+ERROR_DEACTIVATED = "Your account has been deactivated."
 ERROR_FLOODING = "Too many messages at once: you were disconnected. Wait a moment, then reload."
 # Group events that touch no database: they skip Channels' per-event database hop.
-NO_DATABASE_EVENTS = {"room.event", "room.presence", "session.ended"}
+NO_DATABASE_EVENTS = {
+    "room.event", "room.presence", "session.ended", "membership.removed", "user.deactivated",
+}
 
 
 def _flood_key(user_id: int) -> str:
@@ -74,7 +79,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return
         self.room, self.room_id, self.user = room, room.pk, user
         self.connection_id = uuid.uuid4().hex
-        self.groups_joined = [room_group(room.pk)]
+        self.groups_joined = [room_group(room.pk), user_group(user.pk)]
         session_key = getattr(self.scope.get("session"), "session_key", None)
         if session_key:
             self.groups_joined.append(session_group(session_key))
@@ -91,7 +96,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.delivering = asyncio.Lock()
         budget = frames.FRAMES_PER_MESSAGE * settings.CHAT_RATE_LIMIT
         self.budget = frames.FrameBudget(budget, settings.CHAT_RATE_WINDOW, since=time.monotonic())
-        self.hung_up = False
+        self.hung_up = self.left = False
         await self.accept()
         if await get_store().touch(room_id=room.pk, user_id=user.pk, connection=self.connection_id):
             schedule_presence_broadcast(room.pk)
@@ -99,8 +104,13 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.heartbeat = asyncio.create_task(self._heartbeat())
 
     async def disconnect(self, code: int) -> None:
-        if self.room_id is None:
+        await self._leave()
+
+    async def _leave(self) -> None:
+        """Out of presence and every group. Once, whether the client or we end it."""
+        if self.room_id is None or self.left:
             return
+        self.left = True
         heartbeat = getattr(self, "heartbeat", None)
         if heartbeat is not None:
             heartbeat.cancel()
@@ -122,6 +132,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if message["type"] in NO_DATABASE_EVENTS:
             await getattr(self, message["type"].replace(".", "_"))(message)
             return
+        if message["type"] == "websocket.receive" and self.left:
+            return  # frames that were on their way when we shut this socket out
         if message["type"] == "websocket.receive" and not self.budget.allow(time.monotonic()):
             # Checked before Channels' database-thread hop: a flood costs no thread time.
             await self._hang_up_on_flood()
@@ -160,6 +172,20 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     async def session_ended(self, event: dict[str, Any]) -> None:
         await self.close(code=CLOSE_LOGGED_OUT)
+
+    async def membership_removed(self, event: dict[str, Any]) -> None:
+        if event["room_id"] == self.room_id:
+            await self._shut_out(access.NOT_A_MEMBER)
+
+    async def user_deactivated(self, event: dict[str, Any]) -> None:
+        await self._shut_out(ERROR_DEACTIVATED)
+
+    async def _shut_out(self, reason: str) -> None:
+        """Hear nothing more of the room, tell the page why, close with a code htmx
+        does not retry."""
+        await self._leave()
+        await self.send_frame(render.error_frame(reason))
+        await self.close(code=CLOSE_NOT_ALLOWED)
 
     # ----------------------------------------------------------------- delivery
     async def _carry_out(self, decision: Decision, *, html: str = "") -> None:

@@ -15,5 +15,11 @@ def session_group(session_key: str) -> str:
 
 
 def user_group(user_id: int) -> str:
-    """Every socket of one user (room and inbox sockets alike): events for that user only."""
+    """Every socket of one user (room and inbox sockets alike): events for that user only.
+
+    Every consumer that joins it must handle each event type sent to it (Channels closes
+    a consumer on an event it has no handler for): ``membership.removed`` (``room_id``:
+    that user is no longer a member; rooms.membership) and ``user.deactivated``
+    (users.signals).
+    """
     return f"user-{user_id}"

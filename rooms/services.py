@@ -29,14 +29,13 @@ NOT_ALLOWED_EDIT = "You are not allowed to edit someone else's message."
 NOT_ALLOWED_CHANGE = "You are not allowed to change that message."
 NOT_ALLOWED_DELETE = "You are not allowed to delete that message."
 ALREADY_DELETED = "That message has already been deleted."
-NOT_A_MEMBER = "You are no longer a member of this room."
 
 
 def _check_can_read(*, room: Room, user: User) -> None:
     """Re-checked by every change: a socket opened before its user was removed (or
     deactivated) must not go on writing. No query for public rooms."""
     if not access.can_read(room=room, user=user):
-        raise PermissionDenied(NOT_A_MEMBER)
+        raise PermissionDenied(access.NOT_A_MEMBER)
 
 
 def _clean_body(body: object) -> str:
