@@ -127,6 +127,7 @@ def values_for(room: Room, member: User) -> dict[str, str]:
         "url": "x",
         "key": "x",
         "uidb36": "x",
+        "token": "x",  # a forged one: a real signed token is itself the credential
     }
 
 
