@@ -24,7 +24,9 @@ from django.contrib.postgres.search import (
     SearchRank,
     SearchVectorField,
 )
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
+from django.db.models import FloatField, Value
 from django.db.models.expressions import RawSQL
 
 from rooms.models import Message
@@ -129,13 +131,18 @@ class SqliteEngine:
 
     def matching(self, messages: QuerySet[Message], query: ParsedQuery) -> QuerySet[Message]:
         table = schema.FTS_TABLE
-        # bm25() is lower for better matches; negated so that higher is better.
-        return messages.extra(  # noqa: S610 (constant SQL; the query is a parameter)
-            tables=[table],
-            where=[f"{table}.rowid = {Message._meta.db_table}.id", f"{table} MATCH %s"],
-            params=[fts5_expression(query)],
-            select={"rank": f"-bm25({table})"},
+        expression = fts5_expression(query)
+        if not expression:  # only stop words: FTS5 refuses an empty MATCH
+            return messages.annotate(rank=Value(0.0)).none()
+        # bm25() is lower for better matches; negated so that higher is better. Each is
+        # its own full-text query: FTS5 functions cannot run under a window function.
+        matched = RawSQL(f"SELECT rowid FROM {table} WHERE {table} MATCH %s", [expression])  # noqa: S611, S608
+        rank = RawSQL(  # noqa: S611
+            f"SELECT -bm25({table}) FROM {table} "  # noqa: S608
+            f"WHERE {table} MATCH %s AND rowid = {Message._meta.db_table}.id",
+            [expression], output_field=FloatField(),
         )
+        return messages.filter(pk__in=matched).annotate(rank=rank)
 
     def snippets(self, ids: list[int], query: ParsedQuery) -> dict[int, str]:
         table = schema.FTS_TABLE
@@ -150,6 +157,33 @@ class SqliteEngine:
 
     def only_stop_words(self, query: ParsedQuery) -> bool:
         return fts5_expression(query) == ""
+
+
+def page_and_count(
+    messages: QuerySet[Message], *, by_rank: bool, offset: int, limit: int
+) -> tuple[list[int], int]:
+    """One page of ``messages`` (ids, best or newest first) and how many there are in all.
+
+    One pass: the matches are read once, and a window count over them rides along with
+    the top-N sort. The inner query is fenced (PostgreSQL's ``OFFSET 0``) so the rank is
+    computed during the scan and the window keeps only narrow rows: without the fence it
+    carried every tsvector along and spilled to disk on a common word.
+    """
+    columns = ["id", "created_at", "rank"] if by_rank else ["id", "created_at"]
+    try:
+        sql, params = messages.order_by().values(*columns).query.sql_with_params()
+    except EmptyResultSet:  # a query that can match nothing (.none())
+        return [], 0
+    fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
+    order = "rank DESC, created_at DESC, id DESC" if by_rank else "created_at DESC, id DESC"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, COUNT(*) OVER () FROM ({sql}{fence}) AS hits "  # noqa: S608
+            f"ORDER BY {order} LIMIT %s OFFSET %s",
+            [*params, limit, offset],
+        )
+        rows = cursor.fetchall()
+    return [pk for pk, _ in rows], rows[0][1] if rows else 0
 
 
 def engine() -> Engine:

@@ -38,8 +38,13 @@ def heading(html: str) -> str:
 
 
 def result_ids(html: str) -> list[int]:
-    """Message ids in result order, from the links to each message."""
-    return [int(i) for i in re.findall(r'href="/rooms/[^"?]+/\?before=\d+#msg-(\d+)"', html)]
+    """Message ids in result order, found by each message's link (its permalink)."""
+    found = []
+    for message in Message.objects.select_related("room"):
+        at = html.find(f'href="{message.get_absolute_url()}"')
+        if at >= 0:
+            found.append((at, message.pk))
+    return [pk for _, pk in sorted(found)]
 
 
 def test_the_header_has_a_search_form_on_signed_in_pages(client_for, alice, lobby) -> None:
