@@ -86,18 +86,11 @@ def membership_of(*, room: Room, user: User) -> Membership | None:
 
 
 def conversation_name(*, room: Room, user: User) -> str:
-    """What the recipient calls the conversation: the room's name, or for a direct
-    conversation the other people in it."""
-    if room.name:
-        return room.name
-    others = (
-        Membership.objects.filter(room_id=room.pk)
-        .exclude(user_id=user.pk)
-        .select_related("user")
-        .order_by("user__username")
-    )
-    names = [m.user.public_name for m in others]
-    return ", ".join(names) if names else "Direct message"
+    """What the recipient calls the conversation (a direct one: the other people)."""
+    from rooms.selectors import with_titles
+
+    with_titles([room], viewer=user)
+    return room.title
 
 
 def due_notification_ids(now) -> list[int]:

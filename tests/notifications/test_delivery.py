@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from notifications.models import Notification
-from rooms import services
+from rooms import direct, services
 from rooms.models import Membership
 from tests.notifications.conftest import verified_email, wait_settled
 
@@ -17,9 +17,9 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
 @pytest.fixture
-def dm(direct_room, alice, bob):
-    Membership.objects.filter(room=direct_room).update(notify_level="all")
-    return direct_room
+def dm(alice, bob):
+    """Alice's direct conversation with Bob (All messages, the default for direct ones)."""
+    return direct.conversation_start(user=alice, usernames=["bob"])
 
 
 def test_three_direct_messages_within_the_delay_make_one_email(
@@ -37,7 +37,7 @@ def test_three_direct_messages_within_the_delay_make_one_email(
     [mail] = inbox.wait_for_mail(1)
     assert mail["To"] == bob_address
     assert mail["From"] == "Chatrooms <chatrooms@localhost>"
-    assert mail["Subject"] == "3 new messages from Alice Liddell"
+    assert mail["Subject"] == "3 new messages from alice"  # the conversation, as its list shows it
     text = mail.get_body(("plain",)).get_content()
     html = mail.get_body(("html",)).get_content()
     for body in ["Are you there?", "The build is red.", "Call me <when> you can & soon"]:

@@ -103,3 +103,19 @@ def test_the_settings_page_has_the_email_switch_and_the_address_pages(client_for
     client.post("/accounts/profile/", {"time_zone": "UTC", "email_notifications": "on"})
     alice.refresh_from_db()
     assert alice.email_notifications is True
+
+
+def test_the_members_page_has_notify_me_about(client_for, alice, bob) -> None:
+    from rooms import direct
+
+    dm = direct.conversation_start(user=alice, usernames=["bob"])
+    page = client_for(bob).get(f"/rooms/{dm.slug}/members/").text
+    assert "Notify me about" in page
+    assert 'value="all" selected>All messages</option>' in page, "the default for direct rooms"
+    response = client_for(bob).post(
+        reverse("notifications:level", args=[dm.slug]),
+        {"notify_level": "mentions", "next": f"/rooms/{dm.slug}/members/"},
+    )
+    assert response["Location"] == f"/rooms/{dm.slug}/members/"
+    page = client_for(bob).get(f"/rooms/{dm.slug}/members/").text
+    assert 'value="mentions" selected>Mentions</option>' in page

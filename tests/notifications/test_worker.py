@@ -9,9 +9,7 @@ from collections import Counter
 import pytest
 
 from notifications.models import Notification
-from rooms import services
-from rooms.models import Membership, Room
-from tests.conftest import add_members
+from rooms import direct, services
 from tests.notifications.conftest import verified_email, wait_settled
 from tests.notifications.harness import wait_until
 
@@ -24,12 +22,7 @@ def test_a_worker_killed_mid_batch_sends_each_due_email_exactly_once_after_resta
     people = [make_user(name) for name in ("bob", "carol", "dave", "erin", "frank")]
     for person in people:
         verified_email(person)
-        room = Room.objects.create(
-            slug=f"dm-{person.username}", kind=Room.Kind.DIRECT,
-            direct_key=f"{alice.pk}-{person.pk}",
-        )
-        add_members(room, alice, person)
-        Membership.objects.filter(room=room).update(notify_level="all")
+        room = direct.conversation_start(user=alice, usernames=[person.username])
         services.message_create(room=room, author=alice, body=f"Hello {person.username}")
     # All five are due before any worker runs: one batch of work for it.
     wait_until(lambda: not Notification.objects.filter(due_at__gt=_now()).exists(),
