@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils.text import slugify
 
 from rooms.models import Room
 
 BODY_REQUIRED = "Type a message before sending."
 BODY_UNREADABLE = "That message contains characters that cannot be shown."
+ROOM_EXISTS = "A room with that name already exists."
 BODY_TOO_LONG = "Messages can be at most %(limit_value)d characters (this one has %(show_value)d)."
 
 
@@ -19,6 +21,29 @@ def first_error(form: forms.Form) -> str:
     for errors in form.errors.values():
         return str(errors[0])
     return "That could not be read."
+
+
+# Characters that draw nothing although Unicode files them as letters or symbols: the
+# Braille blank, Hangul fillers, the combining grapheme joiner, Khmer inherent vowels.
+_BLANK_LETTERS = frozenset("\u2800\u3164\u115f\u1160\uffa0\u034f\u17b4\u17b5")
+# Formatting (zero-width space, direction marks, joiners, tags), controls, separators.
+_BLANK_CATEGORIES = frozenset({"Cf", "Cc", "Zs", "Zl", "Zp"})
+
+
+def _draws_nothing(char: str) -> bool:
+    code = ord(char)
+    return (
+        char.isspace()
+        or char in _BLANK_LETTERS
+        or unicodedata.category(char) in _BLANK_CATEGORIES
+        or 0xFE00 <= code <= 0xFE0F  # variation selectors
+        or 0xE0100 <= code <= 0xE01EF
+    )
+
+
+def is_blank(text: str) -> bool:
+    """True when ``text`` would show as nothing at all (empty, spaces, invisible marks)."""
+    return all(_draws_nothing(char) for char in text)
 
 
 class BodyField(forms.CharField):
@@ -40,6 +65,9 @@ class BodyField(forms.CharField):
             except UnicodeEncodeError:
                 # JSON can spell half a surrogate pair ("\ud800"), which no database stores.
                 raise ValidationError(BODY_UNREADABLE, code="invalid") from None
+        if value and is_blank(value):
+            # Only invisible characters: an empty bubble for everyone else.
+            raise ValidationError(BODY_REQUIRED, code="required")
         # Normalise line endings so the length limit counts what the user sees.
         return value.replace("\r\n", "\n").replace("\r", "\n")
 
@@ -98,16 +126,22 @@ class RoomForm(forms.ModelForm):
 
     def clean_name(self) -> str:
         name = " ".join(self.cleaned_data["name"].split())
-        if not name:
+        if is_blank(name):
             raise ValidationError("Give the room a name.", code="required")
-        slug = slugify(name)
-        if not slug:
-            raise ValidationError(
-                "Use at least one letter or digit in the room name.", code="invalid"
-            )
-        if Room.objects.filter(slug=slug).exists():
-            raise ValidationError("A room with that name already exists.", code="duplicate")
         return name
+
+    def clean(self) -> dict:
+        cleaned = super().clean() or {}
+        name = cleaned.get("name")
+        # Any script is a name ("日本語チャット", "🎉🎉"). Public rooms' names differ (their
+        # URLs may not: "C#" and "C++"); a private room's name is its members' business.
+        if name and not cleaned.get("private") and public_name_taken(name):
+            self.add_error("name", ValidationError(ROOM_EXISTS, code="duplicate"))
+        return cleaned
+
+
+def public_name_taken(name: str) -> bool:
+    return Room.objects.filter(kind=Room.Kind.PUBLIC, name__iexact=name).exists()
 
 
 class ConversationForm(forms.Form):

@@ -4,6 +4,8 @@ import functools
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 
 
@@ -15,7 +17,8 @@ class Room(models.Model):
         DIRECT = "direct", "Direct"
 
     name = models.CharField(max_length=60, blank=True)
-    slug = models.SlugField(max_length=80, unique=True)
+    # From the name in any script ("日本語チャット"); "-2", "-3"… when names slugify alike.
+    slug = models.SlugField(max_length=80, unique=True, allow_unicode=True)
     creator = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="rooms_created",
@@ -34,6 +37,13 @@ class Room(models.Model):
 
     class Meta:
         ordering = ["-last_activity_at", "-id"]
+        constraints = [
+            # Two people creating "Book club" at the same moment: one room, and the
+            # second is told it exists (rooms.services.room_create).
+            models.UniqueConstraint(
+                Lower("name"), condition=Q(kind="public"), name="room_public_name_ci"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name or self.slug

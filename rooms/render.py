@@ -8,6 +8,7 @@ out-of-band by htmx's ws extension.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
@@ -74,9 +75,10 @@ def fitting_reset_frame(
 
 
 def presence_frame(*, users: Sequence[str], extra: int = 0) -> str:
+    # Every socket gets it when it opens: it also clears "Reconnecting…".
     return render_to_string(
         f"{ROOM_TEMPLATE}#presence", {"online_users": users, "online_extra": extra, "oob": True}
-    )
+    ) + render_to_string(f"{ROOM_TEMPLATE}#connection-live")
 
 
 def error_frame(message: str) -> str:
@@ -88,5 +90,12 @@ def message_error_html(message: str) -> str:
     return render_to_string(f"{ROOM_TEMPLATE}#message-error", {"error": message})
 
 
+def new_composer_key() -> str:
+    """The idempotency key of the next message composed (``Message.client_key``)."""
+    return uuid.uuid4().hex
+
+
 def composer_reset_frame() -> str:
-    return render_to_string(f"{ROOM_TEMPLATE}#composer-reset", {})
+    return render_to_string(
+        f"{ROOM_TEMPLATE}#composer-reset", {"composer_key": new_composer_key()}
+    )

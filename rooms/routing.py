@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from django.urls import path
 
+from rooms import converters  # noqa: F401  (registers <room:…>)
 from rooms.consumers import RoomConsumer
 
 websocket_urlpatterns = [
-    path("ws/rooms/<slug:slug>/", RoomConsumer.as_asgi()),
+    path("ws/rooms/<room:slug>/", RoomConsumer.as_asgi()),
 ]

@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
 from notifications.services import notifications_schedule
 from rooms import access, broadcast, membership, ratelimit
-from rooms.forms import MessageForm, RoomForm
+from rooms.forms import ROOM_EXISTS, MessageForm, RoomForm, public_name_taken
 from rooms.models import Membership, Message, Room
 
 if TYPE_CHECKING:
@@ -80,18 +80,39 @@ def creating_too_quickly(exc: ratelimit.RateLimited) -> str:
     return f"You are creating rooms too quickly. Try again in {round(exc.retry_after)} s."
 
 
+def _free_slug(name: str) -> str:
+    """A slug for ``name`` no room has: its Unicode slug, then "-2", "-3"…"""
+    base = slugify(name, allow_unicode=True)[:70] or "room"
+    taken = set(Room.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+    return next(
+        slug for n in range(1, len(taken) + 2)
+        if (slug := base if n == 1 else f"{base}-{n}") not in taken
+    )
+
+
 def room_create(*, creator: User, name: str, private: bool = False) -> Room:
-    form = RoomForm(data={"name": name})
+    form = RoomForm(data={"name": name, "private": private})
     if not form.is_valid():
         raise ValidationError(form.errors["name"])
     name = form.cleaned_data["name"]
     rate_limit_creation(creator)
     kind = Room.Kind.PRIVATE if private else Room.Kind.PUBLIC
-    with transaction.atomic():
-        room = Room.objects.create(name=name, slug=slugify(name), creator=creator, kind=kind)
-        # The creator is the owner and the first member.
-        Membership.objects.create(room=room, user=creator)
-    return room
+    for _ in range(3):
+        try:
+            with transaction.atomic():
+                room = Room.objects.create(
+                    name=name, slug=_free_slug(name), creator=creator, kind=kind
+                )
+                # The creator is the owner and the first member.
+                Membership.objects.create(room=room, user=creator)
+        except IntegrityError:
+            # Someone created a room at the same moment: the same name (the form's check
+            # ran before theirs committed), or only the same slug (try the next one).
+            if not private and public_name_taken(name):
+                raise ValidationError(ROOM_EXISTS, code="duplicate") from None
+            continue
+        return room
+    raise ValidationError(ROOM_EXISTS, code="duplicate")
 
 
 def message_create(*, room: Room, author: User, body: object) -> Message:

@@ -7,10 +7,14 @@ sent over the socket.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.text import slugify
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
@@ -65,6 +69,8 @@ def _room_page(
             "online_extra": online_extra,
             "is_moderator": membership.is_owner(room=room, user=request.user),
             "error": error,
+            "composer_key": fragments.new_composer_key(),
+            "max_length": settings.CHAT_MESSAGE_MAX_LENGTH,
             "history_view": before_id is not None,
         },
         status=status,
@@ -77,6 +83,15 @@ def _int_param(value: str | None) -> int | None:
     except ValueError:
         return None
     return number if number is not None and 0 < number < 2**63 else None
+
+
+@require_GET
+@cache_control(private=True, max_age=7 * 24 * 3600)
+def connection_notices(request: HttpRequest) -> HttpResponse:
+    """What a room page shows when its socket closes. Cached by the browser for a week and
+    fetched when the page loads, so it is there while the server is down. Reads nothing
+    of the request (no session: no ``Vary: Cookie`` to keep it out of the cache)."""
+    return HttpResponse(render_to_string("rooms/connection_notices.html"))
 
 
 @require_GET
@@ -123,6 +138,10 @@ def room_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def room_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    canonical = slugify(slug, allow_unicode=True)
+    if canonical != slug:
+        # /rooms/Book-Club/ is book-club: typed, or remembered with capitals.
+        return redirect(access.room_or_404(slug=canonical, user=request.user))
     room = access.room_or_404(slug=slug, user=request.user)
     if not room.viewer_is_member:
         # Opening a public room makes you a member (only public rooms get this far).

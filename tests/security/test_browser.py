@@ -71,7 +71,7 @@ def send_all(base_url: str, slug: str, senders: list[User], texts: list[str]) ->
         for n, text in enumerate(texts):
             ws = sockets[n % len(sockets)]  # stays under each person's rate limit
             ws.send(json.dumps({"action": "send", "body": text}))
-            while 'id="composer-body"' not in (frame := ws.recv(timeout=10)):
+            while 'id="composer-key"' not in (frame := ws.recv(timeout=10)):
                 assert "too quickly" not in frame
 
 
