@@ -25,7 +25,7 @@ def report(label: str, seconds: float) -> None:
 
 
 async def test_a_tab_says_it_is_reconnecting_keeps_one_send_and_is_back_soon(
-    make_cluster, browser,  # noqa: ANN001
+    make_cluster, browser,
 ) -> None:
     cluster = make_cluster("carol")
     server = cluster.daphne("a")

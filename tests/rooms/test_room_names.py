@@ -17,7 +17,7 @@ from rooms.models import Room
     [("日本語チャット", "日本語チャット"), ("مرحبا بالعالم", "مرحبا-بالعالم"), ("עברית", "עברית"),
      ("🎉🎉", "room"), ("Café ☕", "café")],
 )
-def test_names_in_any_script_make_rooms_you_can_open(client_for, alice, name, slug) -> None:  # noqa: ANN001
+def test_names_in_any_script_make_rooms_you_can_open(client_for, alice, name, slug) -> None:
     client = client_for(alice)
     response = client.post("/rooms/", {"name": name})
     assert response.status_code == 302, response.content.decode()[:300]
@@ -29,7 +29,7 @@ def test_names_in_any_script_make_rooms_you_can_open(client_for, alice, name, sl
     assert name in page.content.decode()
 
 
-def test_names_that_slugify_alike_are_different_rooms(client_for, alice) -> None:  # noqa: ANN001
+def test_names_that_slugify_alike_are_different_rooms(client_for, alice) -> None:
     client = client_for(alice)
     for name in ("C#", "C++", "cafe", "Café ☕", "Cafe!"):
         assert client.post("/rooms/", {"name": name}).status_code == 302, name
@@ -42,13 +42,13 @@ def test_names_that_slugify_alike_are_different_rooms(client_for, alice) -> None
 
 
 @pytest.mark.parametrize("name", ["\u200b", "\u2800\u2800", "\u3164", "\u200e\u200f", " \ufe0f "])
-def test_an_invisible_room_name_is_refused(client_for, alice, name) -> None:  # noqa: ANN001
+def test_an_invisible_room_name_is_refused(client_for, alice, name) -> None:
     response = client_for(alice).post("/rooms/", {"name": name})
     assert response.status_code == 400 and "Give the room a name" in response.content.decode()
     assert not Room.objects.exclude(slug="lobby").exists()
 
 
-def test_a_url_in_other_case_finds_the_room(client_for, alice) -> None:  # noqa: ANN001
+def test_a_url_in_other_case_finds_the_room(client_for, alice) -> None:
     services.room_create(creator=alice, name="Book club")
     response = client_for(alice).get("/rooms/Book-Club/")
     assert response.status_code == 302 and response["Location"] == "/rooms/book-club/"
@@ -56,7 +56,7 @@ def test_a_url_in_other_case_finds_the_room(client_for, alice) -> None:  # noqa:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_people_creating_the_same_name_at_once_get_already_exists(client_for, alice, bob) -> None:  # noqa: ANN001, E501
+def test_two_people_creating_the_same_name_at_once_get_already_exists(client_for, alice, bob) -> None:
     """bob's room is being created (not yet committed) while alice's request checks the
     name: her check cannot see it, so the database refuses her row. That was a 500."""
     inserted, release = threading.Event(), threading.Event()
