@@ -1,10 +1,10 @@
-# The two commands a newcomer needs: `make run` and `make test`. Both set up .venv first.
+# The commands a newcomer needs: `make run`, `make test-fast` and `make test`. Each sets up .venv first.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test setup css bench lint
+.PHONY: run test test-fast setup css bench lint
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,13 +21,21 @@ run: setup
 	$(PY) manage.py chat_worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/daphne --bind 127.0.0.1 --port $(PORT) --websocket_timeout -1 config.asgi:application
 
-## Run the whole test suite: needs Redis and Chromium (see README); PostgreSQL when
-## DATABASE_URL is set, SQLite otherwise.
+## The whole test suite (what CI runs): needs Chromium, Redis at REDIS_URL and PostgreSQL
+## at DATABASE_URL whose user may create databases (the named database need not exist;
+## each run creates and drops its own). Checked first by tests/preflight.py.
 REDIS_URL ?= redis://127.0.0.1:6379/0
-export REDIS_URL
+DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/chatrooms
 test: setup
-	@command -v chromium >/dev/null || { echo "Chromium is missing: apt-get install -y chromium" >&2; exit 1; }
-	$(PY) -m pytest $(PYTEST_ARGS)
+	@REDIS_URL=$(REDIS_URL) DATABASE_URL=$(DATABASE_URL) $(PY) -m tests.preflight
+	REDIS_URL=$(REDIS_URL) DATABASE_URL=$(DATABASE_URL) $(PY) -m pytest $(PYTEST_ARGS)
+
+## The fast tier, after every change (under a minute): models, services, selectors, forms,
+## views and the consumer on the embedded defaults (SQLite, in-memory layer). Needs nothing
+## installed; leaves out tests marked slow, browser, redis or postgres.
+FAST := not slow and not browser and not redis and not postgres
+test-fast: setup
+	env -u REDIS_URL -u DATABASE_URL $(PY) -m pytest -m "$(FAST)" $(PYTEST_ARGS)
 
 ## Rebuild the committed Tailwind stylesheet (needs Node and npm).
 css: setup

@@ -18,6 +18,30 @@ from django.test import Client
 from rooms.models import Room
 from users.models import User
 
+# ---------------------------------------------------------------- markers
+# Applied here from what a test uses, so no module can forget one (each is described
+# in pyproject.toml). `make test-fast` runs what has none of them.
+SLOW_DIRS = ("tests/browser/", "tests/reliability/", "tests/bench/")
+# Fixtures that start processes: a live Daphne (and a browser on it), a cluster.
+LIVE_FIXTURES = {"daphne_server", "live_server_url", "browser", "make_cluster", "cluster"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = config.rootpath
+    for item in items:
+        path = item.path.relative_to(root).as_posix()
+        names = set(getattr(item, "fixturenames", ()))
+        if path.startswith("tests/browser/") or "browser" in names:
+            item.add_marker(pytest.mark.browser)
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("channel_backend") == "redis":
+            item.add_marker(pytest.mark.redis)
+        if path.startswith(SLOW_DIRS) or names & LIVE_FIXTURES or item.get_closest_marker(
+            "browser"
+        ):
+            item.add_marker(pytest.mark.slow)
+
+
 PASSWORD = "correct-horse-battery-staple"
 ORIGIN = (b"origin", b"http://127.0.0.1")
 

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 PROBE = (
     "import json, django; from django.conf import settings; django.setup(); "
@@ -80,6 +82,7 @@ def test_plain_redis_url_has_no_tls_options() -> None:
     assert config["layer"]["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
 
 
+@pytest.mark.slow  # several subprocesses
 def test_production_postgres_uses_a_connection_pool() -> None:
     probe = (
         "import django; from django.conf import settings; django.setup(); "

@@ -67,6 +67,7 @@ def _start_production(static_root: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow  # starts Django in a subprocess
 def test_production_refuses_to_start_without_collected_static_files(tmp_path) -> None:
     result = _start_production(tmp_path / "empty")
     assert result.returncode != 0

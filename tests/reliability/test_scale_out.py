@@ -48,6 +48,7 @@ async def test_users_on_two_processes_see_each_others_changes_and_presence(
     await bob.wait_online(lambda names: names == ["bob"])
 
 
+@pytest.mark.postgres
 async def test_servers_recover_when_their_database_connections_are_killed(
     make_cluster, databases: Databases,
 ) -> None:

@@ -76,6 +76,7 @@ def start_django(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow  # starts Django in a subprocess
 @pytest.mark.parametrize("hosts", ["*", "chat.example.com,*", " * "])
 def test_production_refuses_a_wildcard_allowed_host(hosts: str) -> None:
     result = start_django(production_env(DJANGO_ALLOWED_HOSTS=hosts))
@@ -84,6 +85,7 @@ def test_production_refuses_a_wildcard_allowed_host(hosts: str) -> None:
     assert "DJANGO_ALLOWED_HOSTS may not contain '*' in production" in result.stderr
 
 
+@pytest.mark.slow
 def test_production_starts_with_named_hosts() -> None:
     result = start_django(production_env(DJANGO_ALLOWED_HOSTS="chat.example.com,www.example.com"))
     assert result.returncode == 0, result.stderr

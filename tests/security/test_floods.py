@@ -102,6 +102,8 @@ def test_the_http_path_shares_the_limit(alice, lobby, client_for) -> None:
     assert bodies_of(alice) == [f"post {n}" for n in range(10)]
 
 
+@pytest.mark.slow
+@pytest.mark.redis  # starts its own redis-server
 async def test_the_limit_is_shared_by_every_process_through_redis(
     alice, lobby, settings
 ) -> None:
@@ -158,6 +160,7 @@ async def test_a_sustained_flood_is_hung_up_on(alice, bob, lobby) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.redis
 async def test_other_peoples_messages_go_through_during_a_flood(
     lobby, make_user, settings
 ) -> None:
@@ -267,6 +270,7 @@ def test_daphnes_caps_are_in_the_procfile() -> None:
     assert procfile_option("--websocket-max-message-size") <= 1024 * 1024
 
 
+@pytest.mark.slow  # a live Daphne
 async def test_daphne_drops_oversized_frames_and_nobody_else_notices(
     alice, bob, carol, lobby
 ) -> None:

@@ -19,6 +19,9 @@ from django.conf import settings
 from tests.conftest import PASSWORD
 from tests.security.live import database_url
 
+# Each test but the last starts Django (or Daphne) in a subprocess.
+pytestmark = pytest.mark.slow
+
 BASE_DIR = Path(settings.BASE_DIR)
 
 DUMP = """

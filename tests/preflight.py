@@ -1,0 +1,61 @@
+"""What ``make test`` needs, checked before it starts: ``python -m tests.preflight``.
+
+The whole suite needs Chromium, a Redis at ``REDIS_URL`` and a PostgreSQL server at
+``DATABASE_URL`` whose user may create databases (each run makes its own; the database
+named in the URL need not exist). Says exactly what is missing, instead of a hundred
+failing tests. ``make test-fast`` needs none of them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from urllib.parse import urlsplit, urlunsplit
+
+
+def problems() -> list[str]:
+    found = []
+    if not shutil.which("chromium"):
+        found.append("Chromium is missing: apt-get install -y chromium")
+    redis_url = os.environ.get("REDIS_URL", "").strip()
+    if not redis_url:
+        found.append("REDIS_URL is not set (e.g. redis://127.0.0.1:6379/0)")
+    else:
+        import redis
+
+        try:
+            redis.Redis.from_url(redis_url, socket_connect_timeout=3).ping()
+        except redis.RedisError as exc:
+            found.append(
+                f"No Redis at REDIS_URL={redis_url} ({exc}): apt-get install -y redis-server"
+            )
+    database_url = os.environ.get("DATABASE_URL", "").strip()
+    if not database_url.startswith(("postgres://", "postgresql://")):
+        found.append(f"DATABASE_URL must name a PostgreSQL server, not {database_url!r}")
+    else:
+        import psycopg
+
+        admin = urlunsplit(urlsplit(database_url)._replace(path="/postgres"))
+        try:
+            with psycopg.connect(admin, connect_timeout=3) as conn:
+                row = conn.execute(
+                    "SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user"
+                ).fetchone()
+            if not (row and row[0]):
+                found.append(f"The user of DATABASE_URL={database_url} may not create databases")
+        except psycopg.Error as exc:
+            found.append(
+                f"No PostgreSQL at DATABASE_URL={database_url} ({str(exc).strip()}): "
+                "apt-get install -y postgresql, and a user that may create databases"
+            )
+    return found
+
+
+if __name__ == "__main__":
+    missing = problems()
+    for line in missing:
+        print(f"make test: {line}", file=sys.stderr)
+    if missing:
+        print("(`make test-fast` needs none of these.)", file=sys.stderr)
+    sys.exit(1 if missing else 0)
