@@ -1,6 +1,6 @@
 # The commands a newcomer needs: `make run`, `make test-fast` and `make test`. Each sets up .venv first.
 PYTHON ?= python3
-VENV := .venv
+VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
@@ -47,5 +47,7 @@ css: setup
 bench: setup
 	$(PY) -m bench $(BENCH_ARGS)
 
+## ruff, and mypy on config/, rooms/ and users/ (as CI runs them).
 lint: setup
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy

@@ -43,7 +43,8 @@ class FlowControlledWebSocketProtocol(WebSocketProtocol):
         # Imported here: Daphne installs its asyncio reactor when its server starts.
         from twisted.internet import reactor
 
-        reactor.callLater(POLL_SECONDS, self._resume_when_drained)
+        # (Twisted types the module-level reactor as the interface class itself.)
+        reactor.callLater(POLL_SECONDS, self._resume_when_drained)  # type: ignore[arg-type]
 
     def _resume_when_drained(self) -> None:
         if self.state == self.STATE_CLOSED:

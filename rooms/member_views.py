@@ -7,17 +7,18 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from config.http import AuthedRequest
 from rooms import access, membership, selectors
 from rooms.forms import MemberAddForm
 from rooms.models import Room
 
 
 def _page(
-    request: HttpRequest, room: Room, *, form: MemberAddForm | None = None, error: str = "",
+    request: AuthedRequest, room: Room, *, form: MemberAddForm | None = None, error: str = "",
     status: int = 200,
 ) -> HttpResponse:
     selectors.with_titles([room], viewer=request.user)
@@ -43,7 +44,7 @@ def _refusal(exc: ValidationError | PermissionDenied) -> tuple[str, int]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def members(request: HttpRequest, slug: str) -> HttpResponse:
+def members(request: AuthedRequest, slug: str) -> HttpResponse:
     room = access.member_room_or_404(slug=slug, user=request.user)
     if request.method == "GET":
         return _page(request, room)
@@ -62,7 +63,7 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def member_remove(request: HttpRequest, slug: str, user_id: int) -> HttpResponse:
+def member_remove(request: AuthedRequest, slug: str, user_id: int) -> HttpResponse:
     room = access.member_room_or_404(slug=slug, user=request.user)
     try:
         membership.member_remove(room=room, by=request.user, user_id=user_id)
@@ -74,7 +75,7 @@ def member_remove(request: HttpRequest, slug: str, user_id: int) -> HttpResponse
 
 @login_required
 @require_POST
-def room_leave(request: HttpRequest, slug: str) -> HttpResponse:
+def room_leave(request: AuthedRequest, slug: str) -> HttpResponse:
     room = access.member_room_or_404(slug=slug, user=request.user)
     try:
         membership.room_leave(room=room, user=request.user)

@@ -10,7 +10,7 @@ tabs is one entry in the room's user set.
 from __future__ import annotations
 
 import time
-from typing import Protocol
+from typing import Protocol, cast
 
 import redis.asyncio as aredis
 from django.conf import settings
@@ -141,14 +141,14 @@ class RedisPresence:
     async def user_ids(self, *, room_id: int) -> list[int]:
         key = f"{KEY_PREFIX}:{room_id}:users"
         raw = await async_client(self.url).zrangebyscore(key, time.time(), "+inf")
-        return sorted(int(x) for x in raw)
+        return sorted(int(x) for x in cast("list[bytes]", raw))
 
     def user_ids_sync(self, *, room_id: int) -> list[int]:
         key = f"{KEY_PREFIX}:{room_id}:users"
         raw = sync_client(self.url).zrangebyscore(key, time.time(), "+inf")
-        return sorted(int(x) for x in raw)
+        return sorted(int(x) for x in cast("list[bytes]", raw))
 
 
 def get_store() -> PresenceStore:
     """The store for the current settings (tests may switch ``REDIS_URL``)."""
-    return store_for_settings("presence", RedisPresence, MemoryPresence)
+    return cast(PresenceStore, store_for_settings("presence", RedisPresence, MemoryPresence))

@@ -9,7 +9,7 @@ process's memory otherwise. Only ever raised; it expires a day after the last ev
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, cast
 
 import redis.asyncio as aredis
 
@@ -66,4 +66,4 @@ class RedisRoomSeq:
 
 def get_seq_store() -> RoomSeqStore:
     """The store for the current settings (tests may switch ``REDIS_URL``)."""
-    return store_for_settings("room_seq", RedisRoomSeq, MemoryRoomSeq)
+    return cast(RoomSeqStore, store_for_settings("room_seq", RedisRoomSeq, MemoryRoomSeq))

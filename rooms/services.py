@@ -41,7 +41,7 @@ def _check_can_read(*, room: Room, user: User) -> None:
 def _clean_body(body: object) -> str:
     form = MessageForm(data={"body": body})
     if not form.is_valid():
-        raise ValidationError(form.errors["body"])
+        raise ValidationError(form.errors["body"].as_data())
     return form.cleaned_data["body"]
 
 
@@ -93,7 +93,7 @@ def _free_slug(name: str) -> str:
 def room_create(*, creator: User, name: str, private: bool = False) -> Room:
     form = RoomForm(data={"name": name, "private": private})
     if not form.is_valid():
-        raise ValidationError(form.errors["name"])
+        raise ValidationError(form.errors["name"].as_data())
     name = form.cleaned_data["name"]
     rate_limit_creation(creator)
     kind = Room.Kind.PRIVATE if private else Room.Kind.PUBLIC

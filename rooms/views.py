@@ -18,6 +18,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
+from config.http import AuthedRequest
 from rooms import access, direct, membership, presence_events, selectors, services
 from rooms import render as fragments
 from rooms.forms import ConversationForm, MessageEditForm, MessageForm, RoomForm, first_error
@@ -33,7 +34,7 @@ def _online_usernames(room: Room) -> tuple[list[str], int]:
 
 
 def _error_response(
-    request: HttpRequest, room: Room, text: str, status: int, *, message_id: int | None = None,
+    request: AuthedRequest, room: Room, text: str, status: int, *, message_id: int | None = None,
 ) -> HttpResponse:
     if request.htmx:
         # An expected error is shown in place: under the message it is about, or above
@@ -48,7 +49,7 @@ def _error_response(
 
 
 def _room_page(
-    request: HttpRequest, room: Room, *, error: str = "", status: int = 200,
+    request: AuthedRequest, room: Room, *, error: str = "", status: int = 200,
     before_id: int | None = None,
 ) -> HttpResponse:
     # The seq is read before the page, and the page stops at it: anything newer
@@ -101,7 +102,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def room_list(request: HttpRequest) -> HttpResponse:
+def room_list(request: AuthedRequest) -> HttpResponse:
     """The three lists, the create form and the conversation form (both post here)."""
     forms = {"form": RoomForm(), "conversation_form": ConversationForm()}
     status = 200
@@ -137,7 +138,7 @@ def room_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def room_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def room_detail(request: AuthedRequest, slug: str) -> HttpResponse:
     canonical = slugify(slug, allow_unicode=True)
     if canonical != slug:
         # /rooms/Book-Club/ is book-club: typed, or remembered with capitals.
@@ -152,7 +153,7 @@ def room_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def messages_older(request: HttpRequest, slug: str) -> HttpResponse:
+def messages_older(request: AuthedRequest, slug: str) -> HttpResponse:
     room = access.room_or_404(slug=slug, user=request.user)
     before_id = _int_param(request.GET.get("before"))
     if before_id is None:
@@ -168,7 +169,7 @@ def messages_older(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def message_create(request: HttpRequest, slug: str) -> HttpResponse:
+def message_create(request: AuthedRequest, slug: str) -> HttpResponse:
     room = access.room_or_404(slug=slug, user=request.user)
     form = MessageForm(data=request.POST)
     try:
@@ -186,7 +187,7 @@ def message_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def message_detail(request: HttpRequest, slug: str, message_id: int) -> HttpResponse:
+def message_detail(request: AuthedRequest, slug: str, message_id: int) -> HttpResponse:
     room = access.room_or_404(slug=slug, user=request.user)
     message = selectors.message_in_room(room=room, message_id=message_id)
     if message is None:
@@ -196,7 +197,7 @@ def message_detail(request: HttpRequest, slug: str, message_id: int) -> HttpResp
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def message_edit(request: HttpRequest, slug: str, message_id: int) -> HttpResponse:
+def message_edit(request: AuthedRequest, slug: str, message_id: int) -> HttpResponse:
     room = access.room_or_404(slug=slug, user=request.user)
     if request.method == "GET":
         message = selectors.message_in_room(room=room, message_id=message_id)
@@ -225,7 +226,7 @@ def message_edit(request: HttpRequest, slug: str, message_id: int) -> HttpRespon
 
 @login_required
 @require_POST
-def message_delete(request: HttpRequest, slug: str, message_id: int) -> HttpResponse:
+def message_delete(request: AuthedRequest, slug: str, message_id: int) -> HttpResponse:
     room = access.room_or_404(slug=slug, user=request.user)
     try:
         services.message_delete(room=room, user=request.user, message_id=message_id)

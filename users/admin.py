@@ -8,4 +8,6 @@ from users.models import User
 
 @admin.register(User)
 class ChatUserAdmin(UserAdmin):
-    fieldsets = (*UserAdmin.fieldsets, ("Profile", {"fields": ("display_name", "time_zone")}))
+    fieldsets = (
+        *(UserAdmin.fieldsets or ()), ("Profile", {"fields": ("display_name", "time_zone")})
+    )

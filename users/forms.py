@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 
 from users.models import User, time_zone_names
@@ -26,7 +28,7 @@ class ProfileForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["time_zone"].choices = [
+        cast(forms.ChoiceField, self.fields["time_zone"]).choices = [
             (name, name.replace("_", " ")) for name in time_zone_names()
         ]
 

@@ -10,6 +10,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import resolve_url
 from django_htmx.http import HttpResponseClientRedirect
 
+from config.http import HtmxRequest
+
 
 class HtmxLoginRedirectMiddleware:
     """``login_required`` answers a logged-out htmx request with a redirect to the login
@@ -20,7 +22,7 @@ class HtmxLoginRedirectMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: HtmxRequest) -> HttpResponse:
         response = self.get_response(request)
         if not getattr(request, "htmx", False) or response.status_code != 302:
             return response

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from config.http import AuthedRequest
 from users.forms import ProfileForm
 from users.models import User
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def settings_page(request: HttpRequest) -> HttpResponse:
+def settings_page(request: AuthedRequest) -> HttpResponse:
     form = ProfileForm(instance=request.user)
     status = 200
     if request.method == "POST":
@@ -29,7 +30,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def profile(request: HttpRequest, username: str) -> HttpResponse:
+def profile(request: AuthedRequest, username: str) -> HttpResponse:
     """Someone's profile, with the Message button. Deactivated accounts are gone (404)."""
     person = get_object_or_404(User, username=username, is_active=True)
     return render(
