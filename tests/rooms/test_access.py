@@ -144,3 +144,20 @@ async def test_outsiders_handshake_is_refused(
                 pass
     async with connect(alice, private_room.slug), connect(carol, "lobby"):
         pass
+
+
+def test_room_page_costs_at_most_one_more_query(
+    client_for, alice, bob, lobby, private_room, direct_room, django_assert_num_queries
+) -> None:
+    """Today's page runs four (session, user, room, messages): membership is in the room's
+    query; a direct room's title costs one more; joining a public room one, once."""
+    client = client_for(alice)
+    client.get("/")  # warm the session
+    with django_assert_num_queries(4):
+        assert client.get(f"/rooms/{private_room.slug}/").status_code == 200
+    with django_assert_num_queries(5):
+        assert client.get(f"/rooms/{direct_room.slug}/").status_code == 200
+    with django_assert_num_queries(5):
+        assert client.get("/rooms/lobby/").status_code == 200  # joins
+    with django_assert_num_queries(4):
+        assert client.get("/rooms/lobby/").status_code == 200
