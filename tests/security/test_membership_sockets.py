@@ -106,6 +106,6 @@ async def test_frames_from_a_removed_member_change_and_reveal_nothing(
         ]:
             await send_json(ws, **frame)
             frames = await frames_until_quiet(ws)
-            assert [error_text(f) for f in frames] == [GONE], frame
+            assert [text for text in map(error_text, frames) if text] == [GONE], frame
             assert not any("alice said" in f or "msg-" in f for f in frames)
         assert await database_sync_to_async(snapshot)() == before
