@@ -10,7 +10,8 @@ class MembershipInline(admin.TabularInline):
     whose service also closes a removed member's sockets."""
 
     model = Membership
-    fields = readonly_fields = ["user", "joined_at", "notify_level", "last_read_seq"]
+    fields = ("user", "joined_at", "notify_level", "last_read_seq")
+    readonly_fields = fields
     extra = 0
     can_delete = False
 
