@@ -8,6 +8,7 @@ still roll back. Errors: ``ValidationError`` (bad input), ``PermissionDenied``
 
 from __future__ import annotations
 
+import secrets
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -80,9 +81,15 @@ def creating_too_quickly(exc: ratelimit.RateLimited) -> str:
     return f"You are creating rooms too quickly. Try again in {round(exc.retry_after)} s."
 
 
-def _free_slug(name: str) -> str:
-    """A slug for ``name`` no room has: its Unicode slug, then "-2", "-3"…"""
+def _free_slug(name: str, *, private: bool = False) -> str:
+    """A slug for ``name`` no room has: its Unicode slug, then "-2", "-3"…
+
+    A private room's slug ends in random hex, so a public room of the same name never
+    becomes "-2" (which would tell its creator that a hidden room has that name).
+    """
     base = slugify(name, allow_unicode=True)[:70] or "room"
+    if private:
+        base = f"{base[:61]}-{secrets.token_hex(4)}"
     taken = set(Room.objects.filter(slug__startswith=base).values_list("slug", flat=True))
     return next(
         slug for n in range(1, len(taken) + 2)
@@ -101,7 +108,7 @@ def room_create(*, creator: User, name: str, private: bool = False) -> Room:
         try:
             with transaction.atomic():
                 room = Room.objects.create(
-                    name=name, slug=_free_slug(name), creator=creator, kind=kind
+                    name=name, slug=_free_slug(name, private=private), creator=creator, kind=kind
                 )
                 # The creator is the owner and the first member.
                 Membership.objects.create(room=room, user=creator)

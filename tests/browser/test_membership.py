@@ -24,6 +24,7 @@ def test_private_room_from_invite_to_removal(
     owner.get_by_label("Private (invite only)").check()
     owner.get_by_role("button", name="Create room").click()
     expect(owner.get_by_role("heading", name="Hideout")).to_be_visible()
+    path = owner.url.removeprefix(live_server_url)  # /rooms/hideout-<random>/
     owner.get_by_role("link", name="Members").click()
     owner.get_by_label("Username").fill("bob")
     owner.get_by_role("button", name="Add member").click()
@@ -39,7 +40,7 @@ def test_private_room_from_invite_to_removal(
 
     host = live_server_url.removeprefix("http://")
     with ws_connect(
-        f"ws://{host}/ws/rooms/hideout/", origin=live_server_url, open_timeout=10,
+        f"ws://{host}/ws{path}", origin=live_server_url, open_timeout=10,
         additional_headers={"Cookie": session_cookie_for(bob).decode()},
     ) as raw:
         raw.recv(timeout=10)  # the presence list: the socket is live
@@ -58,6 +59,6 @@ def test_private_room_from_invite_to_removal(
 
     outsider = new_context().new_page()
     log_in(outsider, live_server_url, "carol")
-    assert outsider.goto(f"{live_server_url}/rooms/hideout/").status == 404
+    assert outsider.goto(f"{live_server_url}{path}").status == 404
     outsider.goto(f"{live_server_url}/rooms/")
     expect(outsider.get_by_role("main")).not_to_contain_text("Hideout")
