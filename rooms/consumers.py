@@ -184,7 +184,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         """Hear nothing more of the room, tell the page why, close with a code htmx
         does not retry."""
         await self._leave()
-        await self.send_frame(render.error_frame(reason))
+        await self.send_frame(render.shut_out_frame(reason))
         await self.close(code=CLOSE_NOT_ALLOWED)
 
     # ----------------------------------------------------------------- delivery

@@ -85,6 +85,12 @@ def error_frame(message: str) -> str:
     return render_to_string(f"{ROOM_TEMPLATE}#composer-error", {"error": message, "oob": True})
 
 
+def shut_out_frame(reason: str) -> str:
+    """The last frame to someone no longer allowed in the room: why, and no composer
+    and no "Reconnecting…" (the close that follows is never retried)."""
+    return render_to_string(f"{ROOM_TEMPLATE}#shut-out", {"error": reason, "oob": True})
+
+
 def message_error_html(message: str) -> str:
     """An error about one message, shown under it (for the person who acted only)."""
     return render_to_string(f"{ROOM_TEMPLATE}#message-error", {"error": message})

@@ -51,11 +51,16 @@ def test_private_room_from_invite_to_removal(
         expect(owner.get_by_role("list", name="Members").get_by_role("listitem")).to_have_count(1)
 
         expect(guest.get_by_text("You are no longer a member of this room.")).to_be_visible()
+        expect(guest.get_by_role("link", name="Back to all rooms")).to_be_visible()
+        expect(guest.get_by_label("Message", exact=True)).to_have_count(0)
         with pytest.raises(ConnectionClosed) as closed:
             while True:
                 frame = raw.recv(timeout=10)
                 assert "msg-" not in frame, "the removed socket still heard the room"
         assert closed.value.rcvd.code == 4403
+
+    guest.wait_for_timeout(500)  # a "Reconnecting…" notice would have come by now
+    expect(guest.get_by_text("Reconnecting")).to_have_count(0)
 
     outsider = new_context().new_page()
     log_in(outsider, live_server_url, "carol")
