@@ -7,23 +7,21 @@ as the Procfile, and watched with psutil (CPU time and resident memory of its pi
 from __future__ import annotations
 
 import os
-import shlex
-import shutil
-import socket
 import subprocess
-import sys
+import tempfile
 import threading
-import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests import harness
+from tests.harness import free_port, stop_process
+
+ROOT = harness.REPO
 RESULTS = ROOT / "bench" / "results"
 LOGS = RESULTS / "logs"
-
 
 
 def procfile_daphne_options() -> list[str]:
@@ -31,14 +29,9 @@ def procfile_daphne_options() -> list[str]:
 
     Both servers run with them, so we measure what production runs.
     """
-    line = next(
-        line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("web:")
-    )
-    tokens = shlex.split(line.removeprefix("web:"))
-    if tokens[0] != "daphne":
-        raise RuntimeError("the Procfile's web process is not Daphne")
+    args = harness.daphne_command(0)
     options, skip = [], False
-    for token in tokens[1:-1]:  # the last token is the application
+    for token in args[1:-1]:  # the last token is the application
         if skip:
             skip = False
         elif token in {"--bind", "-b", "--port", "-p"}:
@@ -61,23 +54,8 @@ VARIANTS = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def wait_for_port(port: int, timeout: float, proc: subprocess.Popen | None = None) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"process exited with {proc.returncode} before listening")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"nothing listens on port {port} after {timeout} s")
+    harness.wait_for_port(port, process=proc, timeout=timeout, what="the server")
 
 
 def raise_open_files_limit() -> int:
@@ -91,39 +69,21 @@ def raise_open_files_limit() -> int:
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
-def stop_process(proc: subprocess.Popen, timeout: float = 10) -> None:
-    if proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(5)
-
-
 # ---------------------------------------------------------------------------- Redis
 class Redis:
     """A private redis-server on a free port, or an existing one given by URL."""
 
     def __init__(self, url: str | None = None) -> None:
-        self.proc: subprocess.Popen | None = None
+        self.server: harness.RedisServer | None = None
         if url:
             self.url = url
             self.pid = None
             return
-        binary = shutil.which("redis-server")
-        if binary is None:
-            raise RuntimeError("redis-server is not installed; pass --redis-url")
-        port = free_port()
-        self.proc = subprocess.Popen(
-            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--maxclients", "20000"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        wait_for_port(port, 10, self.proc)
-        self.url = f"redis://127.0.0.1:{port}/0"
-        self.pid = self.proc.pid
+        self._workdir = tempfile.TemporaryDirectory()
+        self.server = harness.RedisServer(Path(self._workdir.name), "--maxclients", "20000")
+        self.server.start()
+        self.url = self.server.url
+        self.pid = self.server.process.pid if self.server.process else None
 
     def flush(self) -> None:
         import redis
@@ -135,8 +95,9 @@ class Redis:
             client.close()
 
     def stop(self) -> None:
-        if self.proc is not None:
-            stop_process(self.proc)
+        if self.server is not None:
+            self.server.stop()
+            self._workdir.cleanup()
 
 
 # ---------------------------------------------------------------------------- Daphne
@@ -164,9 +125,7 @@ class Server:
         env = {**os.environ, **self.env, **extra, "DJANGO_SETTINGS_MODULE": settings_module}
         LOGS.mkdir(parents=True, exist_ok=True)
         log = open(LOGS / f"{self.log_name}.log", "ab")  # closed with the process
-        daphne = Path(sys.executable).with_name("daphne")
-        command = [str(daphne), "--bind", "127.0.0.1", "--port", str(self.port),
-                   *procfile_daphne_options(), app]
+        command = harness.daphne_command(self.port, application=app)
         self.proc = subprocess.Popen(
             command,
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,

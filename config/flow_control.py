@@ -56,6 +56,40 @@ class FlowControlledWebSocketProtocol(WebSocketProtocol):
         self.transport.resumeProducing()
 
 
+class DaphneChanged(RuntimeError):
+    """The installed Daphne no longer works the way this module relies on."""
+
+
+def _check_daphne() -> None:
+    """What this relies on in Daphne (4.2): its server builds websocket connections from
+    ``daphne.ws_protocol.WebSocketFactory.protocol``, and a connection gets its
+    ``application_queue`` in ``applicationCreateWorked``. A Daphne that changes either
+    would silently leave floods unbounded: refuse to start instead."""
+    import inspect
+
+    from daphne import server
+
+    if getattr(server, "WebSocketFactory", None) is not WebSocketFactory:
+        raise DaphneChanged(
+            "daphne.server no longer builds websockets with daphne.ws_protocol.WebSocketFactory: "
+            "update config/flow_control.py (websocket back-pressure) for this Daphne"
+        )
+    created = getattr(WebSocketProtocol, "applicationCreateWorked", None)
+    if created is None or "application_queue" not in inspect.getsource(created):
+        raise DaphneChanged(
+            "Daphne's WebSocketProtocol no longer sets application_queue in "
+            "applicationCreateWorked: update config/flow_control.py for this Daphne"
+        )
+
+
 def install() -> None:
-    """Make Daphne build websocket connections with back-pressure (idempotent)."""
+    """Make Daphne build websocket connections with back-pressure (idempotent).
+    Raises DaphneChanged when the installed Daphne cannot take it."""
+    _check_daphne()
     WebSocketFactory.protocol = FlowControlledWebSocketProtocol
+    if WebSocketFactory.protocol is not FlowControlledWebSocketProtocol:
+        raise DaphneChanged("WebSocketFactory.protocol could not be set")
+
+
+def installed() -> bool:
+    return WebSocketFactory.protocol is FlowControlledWebSocketProtocol

@@ -28,8 +28,7 @@ from daphne.testing import DaphneProcess
 from django.conf import settings
 from django.db import connections
 
-HOST = "127.0.0.1"
-STARTUP_TIMEOUT = 30.0
+from tests.harness import HOST, STARTUP_TIMEOUT
 
 
 def _prepare_child(database_name: str) -> None:

@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser
 
+from tests import harness
 from tests.reliability.peers import Peer
-from tests.reliability.processes import Daphne, Databases, seed, server_env
+from tests.reliability.processes import Daphne, Databases, manage, seed, server_env
 from tests.reliability.tabs import chromium
 
 
@@ -53,6 +54,24 @@ def databases(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
         yield dbs
     finally:
         dbs.close()
+
+
+@pytest.fixture(scope="session")
+def production_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """What makes a cluster run the production settings path (``DJANGO_DEBUG=0``: the
+    PostgreSQL connection pool, hashed static files, secure cookies), over plain HTTP on
+    127.0.0.1: ``make_cluster(..., **production_env)``. Collects static files once."""
+    import secrets
+
+    static_root = tmp_path_factory.mktemp("static")
+    env = {
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "DJANGO_STATIC_ROOT": str(static_root),
+    }
+    manage("collectstatic", "--no-input", env=harness.server_env(DJANGO_ALLOWED_HOSTS="x", **env))
+    return env
 
 
 class Cluster:

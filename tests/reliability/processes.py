@@ -7,102 +7,39 @@ tests exercise the flags production runs with.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import shlex
 import shutil
-import signal
-import socket
 import subprocess
-import sys
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-REPO = Path(__file__).resolve().parents[2]
-VENV_BIN = Path(sys.executable).parent
-HOST = "127.0.0.1"
-STARTUP_TIMEOUT = 30.0
+# One harness for every test that starts processes (re-exported for these tests).
+from tests.harness import (
+    HOST,
+    REPO,
+    STARTUP_TIMEOUT,
+    VENV_BIN,
+    RedisServer,
+    daphne_command,
+    free_port,
+    log_tail,
+    port_open,
+    procfile,
+    redis_server,
+    stop_process,
+    wait_for_port,
+)
+from tests.harness import server_env as harness_env
+
+__all__ = [
+    "HOST", "PASSWORD", "REPO", "STARTUP_TIMEOUT", "VENV_BIN", "Daphne", "Databases",
+    "RedisServer", "daphne_command", "free_port", "log_tail", "manage", "port_open",
+    "procfile", "redis_server", "seed", "server_env", "stop_process", "wait_for_port",
+]
+
 PASSWORD = "correct-horse-battery-staple"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def port_open(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex((HOST, port)) == 0
-
-
-def log_tail(path: Path, lines: int = 40) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
-def wait_for_port(port: int, *, process: subprocess.Popen, log: Path,
-                  timeout: float = STARTUP_TIMEOUT) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(
-                f"process exited with {process.returncode} before listening on {port}:\n"
-                + log_tail(log)
-            )
-        if port_open(port):
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"nothing listened on port {port} within {timeout} s:\n" + log_tail(log))
-
-
-def stop_process(process: subprocess.Popen, *, timeout: float = 10.0, group: bool = False) -> None:
-    """SIGTERM, then SIGKILL if it does not exit. ``group``: the process leads its own group."""
-    if process.poll() is not None:
-        return
-    send = (lambda sig: os.killpg(process.pid, sig)) if group else process.send_signal
-    try:
-        send(signal.SIGTERM)
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        send(signal.SIGKILL)
-        process.wait(timeout=timeout)
-    except ProcessLookupError:
-        pass
-
-
-def procfile() -> dict[str, str]:
-    entries = {}
-    for line in (REPO / "Procfile").read_text().splitlines():
-        name, sep, command = line.partition(":")
-        if sep and name.strip() and not name.startswith("#"):
-            entries[name.strip()] = command.strip()
-    return entries
-
-
-def _set_option(args: list[str], names: tuple[str, ...], value: str) -> None:
-    for index, arg in enumerate(args):
-        if arg in names:
-            args[index + 1] = value
-            return
-    args[-1:-1] = [names[0], value]  # before the application path
-
-
-def daphne_command(port: int, *, ping_interval: float | None = None) -> list[str]:
-    """The Procfile's ``web`` command, bound to localhost on ``port``."""
-    args = shlex.split(procfile()["web"].replace("$PORT", str(port)))
-    assert args[0] == "daphne", f"the Procfile's web process is not Daphne: {args}"
-    args[0] = str(VENV_BIN / "daphne")
-    _set_option(args, ("--bind", "-b"), HOST)
-    if ping_interval is not None:
-        _set_option(args, ("--ping-interval",), str(ping_interval))
-    return args
 
 
 class Daphne:
@@ -162,23 +99,17 @@ class Daphne:
 
 
 def server_env(*, redis_url: str, database_url: str, **extra: str | None) -> dict[str, str]:
-    """The servers' environment: ours plus the test's; ``None`` removes a variable
+    """The servers' environment (``tests.harness.server_env``) on this Redis and database,
+    development settings unless ``extra`` says otherwise; ``None`` leaves a variable out
     (so the setting's own default applies)."""
-    env = dict(os.environ)
-    env.update(
-        REDIS_URL=redis_url,
-        DATABASE_URL=database_url,
-        DJANGO_DEBUG="1",
-        DJANGO_ALLOWED_HOSTS=f"{HOST},localhost",
-        PYTHONUNBUFFERED="1",
-    )
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    for key, value in extra.items():
-        if value is None:
-            env.pop(key, None)
-        else:
-            env[key] = value
-    return env
+    variables: dict[str, str | None] = {
+        "REDIS_URL": redis_url,
+        "DATABASE_URL": database_url,
+        "DJANGO_DEBUG": "1",
+        "DJANGO_ALLOWED_HOSTS": f"{HOST},localhost",
+        **extra,
+    }
+    return harness_env(**variables)
 
 
 def manage(*args: str, env: dict[str, str], cwd: Path = REPO, timeout: float = 120) -> str:
@@ -190,51 +121,6 @@ def manage(*args: str, env: dict[str, str], cwd: Path = REPO, timeout: float = 1
         f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
     )
     return result.stdout
-
-
-class RedisServer:
-    """A private redis-server on a fixed port (extra ``args`` e.g. for TLS); can be killed
-    and started again on that port."""
-
-    def __init__(self, workdir: Path, *args: str) -> None:
-        if shutil.which("redis-server") is None:
-            raise AssertionError("redis-server is not installed (apt-get install redis-server).")
-        self.workdir = workdir
-        self.args = args
-        self.port = free_port()
-        self.log = workdir / f"redis-{self.port}.log"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> RedisServer:
-        tls = "--tls-cert-file" in self.args
-        listen = ["--port", "0", "--tls-port", str(self.port)] if tls else ["--port", str(self.port)]
-        with self.log.open("a") as out:
-            self.process = subprocess.Popen(
-                ["redis-server", *listen, "--bind", HOST, "--save", "", "--appendonly", "no",
-                 "--dir", str(self.workdir), *self.args],
-                stdout=out, stderr=subprocess.STDOUT,
-            )
-        wait_for_port(self.port, process=self.process, log=self.log)
-        return self
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.kill()
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process is not None:
-            stop_process(self.process)
-
-
-@contextlib.contextmanager
-def redis_server(workdir: Path, *args: str) -> Iterator[int]:
-    """A private redis-server for the duration of the block; yields its port."""
-    server = RedisServer(workdir, *args)
-    try:
-        yield server.start().port
-    finally:
-        server.stop()
 
 
 # --------------------------------------------------------------------------- databases

@@ -50,15 +50,16 @@ async def test_users_on_two_processes_see_each_others_changes_and_presence(
 
 @pytest.mark.postgres
 async def test_servers_recover_when_their_database_connections_are_killed(
-    make_cluster, databases: Databases,
+    make_cluster, databases: Databases, production_env: dict[str, str],
 ) -> None:
     """PostgreSQL restarts and failovers cut every connection: long-lived consumers
-    must not keep using a dead one (no persistent connections, or health checks)."""
+    must not keep using a dead one. Production settings, so through the connection pool,
+    whose idle connections are the ones cut."""
     if not databases.postgres:
         pytest.fail("This test needs PostgreSQL: set DATABASE_URL=postgres://...")
     import psycopg
 
-    cluster = make_cluster("alice", "bob")
+    cluster = make_cluster("alice", "bob", **production_env)
     a = cluster.daphne("a")
     alice = await cluster.peer("alice", a)
     bob = await cluster.peer("bob", a)
@@ -67,10 +68,12 @@ async def test_servers_recover_when_their_database_connections_are_killed(
 
     database = cluster.env["DATABASE_URL"].rsplit("/", 1)[1]
     with psycopg.connect(databases.admin_url, autocommit=True) as admin:
-        admin.execute(
+        cut = admin.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = %s AND pid <> pg_backend_pid()", [database],
-        )
+        ).fetchall()
+    # The pool keeps connections open between uses (without it, none would be left).
+    assert cut, "no server connection was open: is the production pool off?"
 
     # The same sockets keep working: a new message, an edit, and a page load.
     second = await bob.post("after the database restart")

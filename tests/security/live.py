@@ -7,12 +7,7 @@ subprocess, against the test database and the given Redis.
 
 from __future__ import annotations
 
-import os
-import shlex
-import shutil
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -23,27 +18,11 @@ from urllib.parse import quote
 from django.conf import settings
 from django.db import connection
 
+from tests import harness
 from tests.conftest import session_cookie_for
 from users.models import User
 
 BASE_DIR = Path(settings.BASE_DIR)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def procfile_web_command(port: int) -> list[str]:
-    """The Procfile's ``web:`` command, bound to localhost on ``port``."""
-    for line in (BASE_DIR / "Procfile").read_text().splitlines():
-        if line.startswith("web:"):
-            command = line.removeprefix("web:").strip().replace("$PORT", str(port))
-            args = shlex.split(command)
-            args[args.index("--bind") + 1] = "127.0.0.1"
-            return args
-    raise AssertionError("the Procfile has no web: line")
 
 
 def database_url() -> str:
@@ -64,75 +43,36 @@ def database_url() -> str:
 @contextmanager
 def redis_server() -> Iterator[str]:
     """``REDIS_URL`` when set (CI), otherwise a private redis-server for this test."""
+    import os
+
     url = os.environ.get("REDIS_URL", "").strip()
     if url:
         yield url
         return
-    binary = shutil.which("redis-server")
-    if binary is None:
-        raise AssertionError("this test needs Redis: set REDIS_URL or install redis-server")
-    port = free_port()
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        _wait_for_port(port, process, what="redis-server")
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-def _wait_for_port(port: int, process: subprocess.Popen, *, what: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"{what} exited with code {process.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError(f"{what} did not listen on port {port} within {timeout} s")
+    with tempfile.TemporaryDirectory() as workdir, harness.redis_server(Path(workdir)) as port:
+        yield f"redis://{harness.HOST}:{port}/0"
 
 
 @contextmanager
 def procfile_daphne(*, redis_url: str | None = None, **env: str) -> Iterator[str]:
     """Daphne as the Procfile runs it, on the test database. Yields ``127.0.0.1:PORT``."""
-    port = free_port()
-    child_env = {
-        key: value for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "REDIS_URL", "DATABASE_URL", "CHANNEL_LAYER"))
-    }
-    child_env.update(
-        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-        DJANGO_SETTINGS_MODULE="config.settings",
-        DATABASE_URL=database_url(),
-        PYTHONUNBUFFERED="1",
-        **env,
+    port = harness.free_port()
+    child_env = harness.server_env(
+        DJANGO_SETTINGS_MODULE="config.settings", DATABASE_URL=database_url(),
+        REDIS_URL=redis_url, **env,
     )
-    if redis_url:
-        child_env["REDIS_URL"] = redis_url
-    log = tempfile.TemporaryFile()
-    process = subprocess.Popen(
-        procfile_web_command(port), cwd=BASE_DIR, env=child_env, stdout=log, stderr=log
-    )
-    try:
+    with tempfile.TemporaryDirectory() as logs:
+        log = Path(logs) / "daphne.log"
+        with log.open("ab") as out:
+            process = subprocess.Popen(
+                harness.daphne_command(port), cwd=BASE_DIR, env=child_env, stdout=out,
+                stderr=subprocess.STDOUT,
+            )
         try:
-            _wait_for_port(port, process, what="daphne")
-        except AssertionError:
-            log.seek(0)
-            raise AssertionError(log.read().decode(errors="replace")[-3000:]) from None
-        yield f"127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+            harness.wait_for_port(port, process=process, log=log, what="daphne")
+            yield f"{harness.HOST}:{port}"
+        finally:
+            harness.stop_process(process)
 
 
 async def ws_connect(host: str, user: User, slug: str = "lobby", **kwargs: object):

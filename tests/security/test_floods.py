@@ -25,6 +25,7 @@ from rooms import services
 from rooms.consumers import CLOSE_FLOODING, ERROR_FLOODING
 from rooms.frames import ERROR_TOO_LARGE, FRAMES_PER_MESSAGE
 from rooms.models import Message
+from tests import harness
 from tests.conftest import PASSWORD, connect, receive_until, send_json, session_cookie_for
 from tests.security.conftest import (
     forget_rate_limit,
@@ -36,7 +37,6 @@ from tests.security.html import error_text, find
 from tests.security.live import (
     Inbox,
     procfile_daphne,
-    procfile_web_command,
     redis_server,
     ws_connect,
 )
@@ -247,8 +247,7 @@ async def test_other_peoples_messages_go_through_during_a_flood(
 
 # ----------------------------------------------------------------- frame sizes
 def procfile_option(name: str) -> int:
-    args = procfile_web_command(8000)
-    return int(args[args.index(name) + 1])
+    return int(harness.procfile_option(name))
 
 
 def frame_of(size: int) -> str:
