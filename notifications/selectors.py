@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from allauth.account.models import EmailAddress
@@ -93,11 +94,12 @@ def conversation_name(*, room: Room, user: User) -> str:
     return room.title
 
 
-def due_notification_ids(now) -> list[int]:
+def due_notification_ids(now: datetime) -> list[int]:
+    """Open batches due at ``now``, oldest first."""
     from notifications.models import Notification
 
     return list(
-        Notification.objects.filter(Q(closed_at=None) & Q(due_at__lte=now))
+        Notification.objects.filter(closed_at=None, due_at__lte=now)
         .order_by("due_at", "id")
         .values_list("pk", flat=True)
     )

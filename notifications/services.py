@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -62,7 +63,7 @@ def _batch_open(*, user_id: int, room_id: int, first_seq: int, due_at: datetime)
         pass  # another process opened it at the same moment: the message joins that one
 
 
-def _settle(notification: Notification) -> tuple[str, object]:
+def _settle(notification: Notification) -> tuple[str, EmailMultiAlternatives | None]:
     """What to do with a due batch: (outcome, email or None). Decided at send time,
     from what is true now: access, level, read state, address, the email switch."""
     user, room = notification.user, notification.room

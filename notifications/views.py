@@ -27,7 +27,9 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     room = Room.objects.filter(pk=wanted.room_id).first() if wanted else None
     if user is None or room is None:
         return render(request, "notifications/unsubscribe.html", {"invalid": True}, status=400)
-    context = {"conversation": selectors.conversation_name(room=room, user=user)}
+    context: dict[str, object] = {
+        "conversation": selectors.conversation_name(room=room, user=user)
+    }
     if request.method == "POST":
         services.unsubscribe(user_id=user.pk, room_id=room.pk)
         context["done"] = True

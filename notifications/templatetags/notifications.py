@@ -5,13 +5,13 @@ from __future__ import annotations
 from django import template
 
 from notifications.forms import NotifyLevelForm
-from rooms.models import Membership
+from rooms.models import Membership, Room
 
 register = template.Library()
 
 
 @register.inclusion_tag("notifications/_level_form.html", takes_context=True)
-def notify_level_form(context: template.Context, room: object) -> dict[str, object]:
+def notify_level_form(context: template.Context, room: Room) -> dict[str, object]:
     """The viewer's **Notify me about** form for ``room``; nothing for a non-member."""
     request = context["request"]
     level = (
