@@ -260,6 +260,9 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Notifications: email about mentions and direct messages not read within the delay.
 # ---------------------------------------------------------------------------
 CHAT_NOTIFY_DELAY = env_int("CHAT_NOTIFY_DELAY", 120)
+# The worker also looks for due batches every SWEEP seconds (a task lost with a killed
+# worker, or failed on a database error, is retried then).
+CHAT_NOTIFY_SWEEP = env_int("CHAT_NOTIFY_SWEEP", 60)
 # How long an unsubscribe link in an email keeps working (seconds; default 60 days).
 CHAT_UNSUBSCRIBE_MAX_AGE = env_int("CHAT_UNSUBSCRIBE_MAX_AGE", 60 * 60 * 24 * 60)
 

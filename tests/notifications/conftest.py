@@ -28,8 +28,7 @@ def smtp_server() -> Iterator[tuple[int, Inbox]]:
 @pytest.fixture
 def inbox(smtp_server: tuple[int, Inbox]) -> Inbox:
     _, inbox = smtp_server
-    inbox.messages.clear()
-    inbox.rcpt_delay = 0.0
+    inbox.reset()
     return inbox
 
 
@@ -75,7 +74,7 @@ def verified_email(user: User, address: str | None = None) -> str:
     return address
 
 
-def wait_settled(*, count: int, timeout: float = 15) -> list[Notification]:
+def wait_settled(*, count: int, timeout: float = 60) -> list[Notification]:
     """Wait until ``count`` batches are settled (sent, read, skipped); returns them."""
     wait_until(
         lambda: Notification.objects.exclude(closed_at=None).count() >= count,

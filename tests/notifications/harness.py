@@ -33,21 +33,36 @@ logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 class Inbox:
-    """What the SMTP server accepted, parsed. ``rcpt_delay`` slows every session down
-    before its message is sent (a slow mail server), so a test can kill a worker mid-send."""
+    """What the SMTP server accepted, parsed.
+
+    ``hold_after``: sessions after that many wait at RCPT until ``release()`` (a mail
+    server that stalls), so a test can kill a worker in the middle of sending.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Condition()
         self.messages: list[EmailMessage] = []
         self.sessions_started = 0
-        self.rcpt_delay = 0.0
+        self.hold_after: int | None = None
+        self._released = threading.Event()
+
+    def release(self) -> None:
+        self._released.set()
+
+    def reset(self) -> None:
+        with self._lock:
+            self.messages.clear()
+            self.sessions_started = 0
+            self.hold_after = None
+            self._released.clear()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         with self._lock:
             self.sessions_started += 1
+            held = self.hold_after is not None and self.sessions_started > self.hold_after
             self._lock.notify_all()
-        if self.rcpt_delay:
-            await asyncio.sleep(self.rcpt_delay)
+        while held and not self._released.is_set():
+            await asyncio.sleep(0.02)
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -63,7 +78,7 @@ class Inbox:
             if not self._lock.wait_for(predicate, timeout=timeout):
                 raise AssertionError(f"{what} within {timeout} s; got {len(self.messages)} mail")
 
-    def wait_for_mail(self, count: int, *, timeout: float = 15) -> list[EmailMessage]:
+    def wait_for_mail(self, count: int, *, timeout: float = 60) -> list[EmailMessage]:
         self.wait(lambda: len(self.messages) >= count, timeout=timeout,
                   what=f"no {count} mail arrived")
         return list(self.messages)
