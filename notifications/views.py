@@ -9,6 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from config.http import AuthedRequest
 from notifications import selectors, services
 from notifications.forms import NotifyLevelForm
 from notifications.tokens import unsubscribe_from_token
@@ -47,7 +48,7 @@ def _back(request: HttpRequest, default: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def notify_level(request: HttpRequest, slug: str) -> HttpResponse:
+def notify_level(request: AuthedRequest, slug: str) -> HttpResponse:
     room = access.room_for_user(slug=slug, user=request.user)
     if room is None:
         raise Http404("No such room.")
