@@ -11,7 +11,6 @@ import asyncio
 import email
 import email.policy
 import logging
-import os
 import shlex
 import subprocess
 import sys
@@ -23,9 +22,8 @@ from pathlib import Path
 from aiosmtpd.controller import Controller
 from django.db import connection
 
-from tests.reliability.processes import REPO, free_port, log_tail, procfile
+from tests.harness import HOST, REPO, free_port, log_tail, procfile, server_env
 
-HOST = "127.0.0.1"
 # The workers' PostgreSQL sessions carry this name, so a test can wait for them to end.
 WORKER_APPLICATION = "chatrooms-test-worker"
 # aiosmtpd logs every SMTP command at INFO.
@@ -95,7 +93,7 @@ def start_smtp_server() -> tuple[Controller, Inbox]:
     return controller, inbox
 
 
-def test_database_url() -> str:
+def worker_database_url() -> str:
     """The URL of the database this test run uses (pytest-django's test database)."""
     s = connection.settings_dict
     if connection.vendor == "sqlite":
@@ -119,12 +117,10 @@ class Worker:
 
     def __init__(self, *, smtp_port: int, log: Path) -> None:
         self.log = log
-        self.env = dict(os.environ)
-        self.env.update(
-            DATABASE_URL=test_database_url(), EMAIL_URL=f"smtp://{HOST}:{smtp_port}",
-            DJANGO_DEBUG="1", PYTHONUNBUFFERED="1", DJANGO_DB_POOL="0",
+        self.env = server_env(
+            DATABASE_URL=worker_database_url(), EMAIL_URL=f"smtp://{HOST}:{smtp_port}",
+            DJANGO_DEBUG="1", DJANGO_DB_POOL="0",
         )
-        self.env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         self.process: subprocess.Popen | None = None
 
     def start(self) -> Worker:

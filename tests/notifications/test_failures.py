@@ -11,8 +11,8 @@ from django_tasks_db.models import DBTaskResult
 from notifications.models import Notification
 from notifications.tasks import deliver
 from rooms import direct, services
+from tests.harness import free_port
 from tests.notifications.conftest import verified_email
-from tests.reliability.processes import free_port
 
 pytestmark = pytest.mark.django_db
 
