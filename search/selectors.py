@@ -16,6 +16,7 @@ from django.utils.text import Truncator
 
 from rooms.access import readable_rooms, room_for_user
 from rooms.models import Message
+from rooms.selectors import with_titles
 from search.engines import MARK_END, MARK_START, engine, page_and_count
 from search.query import ParsedQuery, parse
 from users.models import User
@@ -126,6 +127,10 @@ def message_search(*, user: User, q: str, sort: str = "relevance", page: int = 1
         return Results(q=q, sort=sort, state=STOP_WORDS_ONLY)
     by_id = Message.objects.select_related("room", "author").in_bulk(ids)
     rows = [by_id[pk] for pk in ids]
+    rooms = {m.room_id: m.room for m in rows}  # one instance per room, titled for this user
+    for message in rows:
+        message.room = rooms[message.room_id]
+    with_titles(list(rooms.values()), viewer=user)
     if parsed.has_words and rows:
         marked = search.snippets([m.pk for m in rows], parsed)
         hits = [Hit(m, highlighted(marked.get(m.pk) or m.body)) for m in rows]

@@ -167,6 +167,8 @@ def test_private_messages_never_found_or_counted_by_outsiders(
     [direct] = say(direct_room, alice, "the budget between us")
     add_members(private_room, bob)
     assert heading(search(client_for(alice), "budget")) == "3 results for “budget”"
+    # A direct conversation is named after the other person in it.
+    assert ">bob</a>" in search(client_for(alice), "budget in:dm-test-alice-bob")
     assert heading(search(client_for(bob), "budget")) == "3 results for “budget”"
     # Bob is removed from the private room; Carol never was in either.
     Membership.objects.filter(room=private_room, user=bob).delete()
