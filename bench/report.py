@@ -205,4 +205,8 @@ def markdown(results: dict[str, Any]) -> str:
     if "e" in results:
         out += ["## (e) history", "", history_lines(results["e"]), "",
                 "Plan of the 'older' query:", "", "```", results["e"]["older_plan"], "```", ""]
+    if "s" in results:
+        from bench.search import markdown as search_markdown
+
+        out += ["## (s) search", "", search_markdown(results["s"]), ""]
     return "\n".join(out)

@@ -7,6 +7,7 @@ Scenarios (docs/performance.md explains each):
   d  idle capacity: connections up to 5,000 on one process; memory each; CPU at rest
   e  room page and "load older" with 100,000 messages of history
   f  reconnect storm: 2,000 clients in rooms of 50, the process killed and restarted
+  s  search: 1,000,000 messages in 1,000 rooms, a reader of 50 (bench/search.py)
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import accounts, dbsetup, drive, report, storm
+from bench import accounts, dbsetup, drive, report, search, storm
 from bench.servers import RESULTS, ROOT, Redis, Server, raise_open_files_limit
 
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/chatrooms_bench"
@@ -33,8 +34,8 @@ RATE_LIMIT = "100000"  # per user per window: senders must never be refused
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scenarios", default="abcdef",
-                        help="which scenarios to run, e.g. 'b' or 'abe' (default: abcdef)")
+    parser.add_argument("--scenarios", default="abcdefs",
+                        help="which scenarios to run, e.g. 'b' or 'abe' (default: abcdefs)")
     parser.add_argument("--quick", action="store_true",
                         help="one short run of each (a smoke test, numbers not comparable)")
     parser.add_argument("--runs", type=int, help="runs per scenario a/b (default 3; quick 1)")
@@ -295,6 +296,8 @@ def main(argv: list[str] | None = None) -> None:
         if "e" in scenarios:
             results["e"] = run_history(setup, min(args.history, 10_000) if quick else args.history,
                                        repeat=10 if quick else 30)
+        if "s" in scenarios:
+            results["s"] = search.run(db_url, quick)
     finally:
         redis.stop()
     info["seconds"] = round(time.time() - started)
