@@ -47,7 +47,7 @@ css: setup
 bench: setup
 	$(PY) -m bench $(BENCH_ARGS)
 
-## ruff, and mypy on config/, rooms/, users/ and notifications/ (as CI runs them).
+## ruff, and mypy on config/, rooms/, search/, users/ and notifications/ (as CI runs them).
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy

@@ -8,10 +8,11 @@ search-as-you-type (htmx swaps ``#main`` from the same page) and **More results*
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from config.http import AuthedRequest
 from search import query, selectors
 
 MORE_TARGET = "search-results"
@@ -26,7 +27,7 @@ def _page_number(value: str | None) -> int:
 
 @login_required
 @require_GET
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: AuthedRequest) -> HttpResponse:
     q = request.GET.get("q", "")[: query.MAX_LENGTH]
     results = selectors.message_search(
         user=request.user, q=q, sort=request.GET.get("sort", ""),
