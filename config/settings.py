@@ -148,6 +148,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_boo
         "max_size": env_int("DJANGO_DB_POOL_SIZE", 8),
         "timeout": 10,
     }
+    # Every process may fill its pool: processes × size, plus the release phase and a
+    # `heroku run` shell, must fit the plan's limit (essential-0: 20). Known only if told.
+    DB_CONNECTION_LIMIT = env_int("DJANGO_DB_CONNECTION_LIMIT", 0)
+    DB_PROCESSES = env_int("DJANGO_DB_PROCESSES", 1)  # web dynos + worker dynos
+    DB_RESERVED_CONNECTIONS = 2
+    _pool_size = DATABASES["default"]["OPTIONS"]["pool"]["max_size"]
+    _needed = DB_PROCESSES * _pool_size + DB_RESERVED_CONNECTIONS
+    if DB_CONNECTION_LIMIT and _needed > DB_CONNECTION_LIMIT:
+        raise ImproperlyConfigured(
+            f"{DB_PROCESSES} processes x DJANGO_DB_POOL_SIZE={_pool_size} + "
+            f"{DB_RESERVED_CONNECTIONS} reserved = {_needed} database connections, over "
+            f"DJANGO_DB_CONNECTION_LIMIT={DB_CONNECTION_LIMIT}: set DJANGO_DB_POOL_SIZE to "
+            f"{max(1, (DB_CONNECTION_LIMIT - DB_RESERVED_CONNECTIONS) // DB_PROCESSES)} or less."
+        )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers and the single writer thread work side by side; IMMEDIATE takes
     # the write lock at BEGIN, so concurrent writers queue instead of failing.

@@ -101,3 +101,33 @@ def test_production_postgres_uses_a_connection_pool() -> None:
         )
         assert result.returncode == 0, result.stderr
         assert expected in result.stdout, (env, result.stdout)
+
+
+@pytest.mark.slow  # several subprocesses
+def test_a_pool_that_cannot_fit_the_plans_connection_limit_refuses_to_start() -> None:
+    """Heroku's essential-0 allows 20 connections: three web dynos and a worker with the
+    default pool of 8 could open 34. Told the limit and the processes, the app refuses."""
+    probe = "import django; django.setup(); print('started')"
+    production = {
+        "DATABASE_URL": "postgres://u:p@db.example.com:5432/chat", "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "k" * 60, "DJANGO_ALLOWED_HOSTS": "chat.example.com",
+        "DJANGO_DB_CONNECTION_LIMIT": "20", "DJANGO_DB_PROCESSES": "4",
+    }
+    clean = {k: v for k, v in os.environ.items()
+             if not k.startswith(("DJANGO_", "REDIS_", "DATABASE_", "CHANNEL_"))}
+
+    def start(**env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True,
+            env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **production, **env},
+            timeout=60,
+        )
+
+    refused = start()
+    assert refused.returncode != 0
+    assert "34 database connections, over DJANGO_DB_CONNECTION_LIMIT=20" in refused.stderr
+    assert "set DJANGO_DB_POOL_SIZE to 4 or less" in refused.stderr
+    # The README's numbers for essential-0 fit: 4 processes x 4 + 2 = 18.
+    assert start(DJANGO_DB_POOL_SIZE="4").stdout.strip() == "started"
+    # With no limit given, nothing is assumed.
+    assert start(DJANGO_DB_CONNECTION_LIMIT="").stdout.strip() == "started"
