@@ -24,8 +24,8 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
-from django.core.cache import cache
 
+from config.process_cache import process_cache
 from rooms import access, frames, render, selectors
 from rooms.actions import ACTIONS
 from rooms.delivery import Decision, Delivery, Step
@@ -33,7 +33,7 @@ from rooms.groups import room_group, session_group, user_group
 from rooms.heartbeat import beat
 from rooms.models import Room
 from rooms.presence import get_store
-from rooms.presence_events import presence_html, schedule_presence_broadcast
+from rooms.presence_events import recent_presence_html, schedule_presence_broadcast
 from users.models import User
 
 logger = logging.getLogger(__name__)
@@ -56,6 +56,12 @@ def _flood_key(user_id: int) -> str:
     return f"flooded:{user_id}"
 
 
+def _room_unless_flooded(*, slug: str, user: User) -> Room | None:
+    if process_cache().get(_flood_key(user.pk)):
+        return None
+    return access.room_for_user(slug=slug, user=user)
+
+
 class RoomConsumer(AsyncWebsocketConsumer):
     room_id: int | None = None
     room: Room
@@ -67,11 +73,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if user is None or not user.is_authenticated:
             await self.close()  # before accept: the handshake is refused (HTTP 403)
             return
-        if await cache.aget(_flood_key(user.pk)):
-            await self.close()  # hung up on for flooding moments ago
-            return
-        # One query: the room, and whether this user may see it.
-        room = await database_sync_to_async(access.room_for_user)(
+        # One hop to the database thread: the room, whether this user may see it, and
+        # whether they were hung up on for flooding moments ago.
+        room = await database_sync_to_async(_room_unless_flooded)(
             slug=self.scope["url_route"]["kwargs"]["slug"], user=user
         )
         if room is None:
@@ -85,9 +89,15 @@ class RoomConsumer(AsyncWebsocketConsumer):
             self.groups_joined.append(session_group(session_key))
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
-        # Read the room's seq after joining the group: anything later arrives live.
+        # Read the room's seq after joining the group: anything later arrives live. The
+        # newest broadcast seq comes with the presence refresh in one Redis round trip
+        # (the database only for a room quiet for a day); whatever the page lacks below
+        # it, its sync on open fetches.
+        joined, seq = await beat(room_id=room.pk, user_id=user.pk, connection=self.connection_id)
+        if not seq:
+            seq = await database_sync_to_async(selectors.room_seq)(room_id=room.pk)
         self.delivery = Delivery(
-            seq=await database_sync_to_async(selectors.room_seq)(room_id=room.pk),
+            seq=seq,
             catchup_limit=settings.CHAT_CATCHUP_LIMIT,
             max_frame_bytes=settings.CHAT_MAX_SENT_FRAME_BYTES,
         )
@@ -98,9 +108,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.budget = frames.FrameBudget(budget, settings.CHAT_RATE_WINDOW, since=time.monotonic())
         self.hung_up = self.left = False
         await self.accept()
-        if await get_store().touch(room_id=room.pk, user_id=user.pk, connection=self.connection_id):
+        if joined:
             schedule_presence_broadcast(room.pk)
-        await self.send(text_data=await presence_html(room.pk))
+        await self.send(text_data=await recent_presence_html(room.pk))
         self.heartbeat = asyncio.create_task(self._heartbeat())
 
     async def disconnect(self, code: int) -> None:
@@ -221,7 +231,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return  # frames already queued before the close: dropped
         self.hung_up = True
         logger.warning("user %s flooded room %s: disconnected", self.user.pk, self.room_id)
-        await cache.aset(_flood_key(self.user.pk), True, timeout=settings.CHAT_RATE_WINDOW)
+        await database_sync_to_async(process_cache().set)(
+            _flood_key(self.user.pk), True, timeout=settings.CHAT_RATE_WINDOW
+        )
         await self.send_frame(render.error_frame(ERROR_FLOODING))
         await self.close(code=CLOSE_FLOODING)
 

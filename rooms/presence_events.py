@@ -2,12 +2,15 @@
 
 Changes are coalesced per room and process for a moment, so a burst of joins
 (a deploy reconnecting everyone) costs one render and one push, not one per join.
+A socket that opens gets the list this process rendered for its room moments ago
+(``recent_presence_html``): any change since then is pushed to it anyway.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
@@ -22,7 +25,13 @@ logger = logging.getLogger(__name__)
 COALESCE_SECONDS = 0.2
 MAX_LISTED = 100
 
+# A list rendered this recently is good enough for a socket that just opened: every
+# change since was scheduled for a push (within COALESCE_SECONDS).
+RECENT_SECONDS = 2.0
+
 _pending: dict[tuple[int, int], asyncio.Task] = {}
+_recent: dict[tuple[int, int], tuple[float, str]] = {}
+_rendering: dict[tuple[int, int], asyncio.Future[str]] = {}
 
 
 def online_usernames(user_ids: list[int]) -> list[str]:
@@ -41,8 +50,32 @@ def _render(user_ids: list[int]) -> str:
 
 
 async def presence_html(room_id: int) -> str:
+    read_at = time.monotonic()
     user_ids = await get_store().user_ids(room_id=room_id)
-    return await database_sync_to_async(_render)(user_ids)
+    html = await database_sync_to_async(_render)(user_ids)
+    _remember((id(asyncio.get_running_loop()), room_id), read_at, html)
+    return html
+
+
+def _remember(key: tuple[int, int], read_at: float, html: str) -> None:
+    if len(_recent) > 1000:  # rooms nobody opened lately
+        for old in [k for k, (at, _) in _recent.items() if read_at - at > RECENT_SECONDS]:
+            del _recent[old]
+    _recent[key] = (read_at, html)
+
+
+async def recent_presence_html(room_id: int) -> str:
+    """The room's list as rendered at most RECENT_SECONDS ago; sockets opening at the
+    same moment share one render (a restart reconnects a whole room at once)."""
+    key = (id(asyncio.get_running_loop()), room_id)
+    hit = _recent.get(key)
+    if hit is not None and time.monotonic() - hit[0] < RECENT_SECONDS:
+        return hit[1]
+    rendering = _rendering.get(key)
+    if rendering is None:
+        rendering = _rendering[key] = asyncio.ensure_future(presence_html(room_id))
+        rendering.add_done_callback(lambda _: _rendering.pop(key, None))
+    return await asyncio.shield(rendering)
 
 
 def schedule_presence_broadcast(room_id: int) -> None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+
+from config.process_cache import process_cache
 
 
 class RateLimited(Exception):
@@ -33,6 +34,7 @@ def hit(*, key: str, rate: int | None = None, window: int | None = None) -> None
     elapsed = (now % window) / window
     current_key = f"rl:{key}:{index}"
     previous_key = f"rl:{key}:{index - 1}"
+    cache = process_cache()
     cache.add(current_key, 0, timeout=window * 2)
     previous = cache.get(previous_key, 0)
     current = cache.incr(current_key)
