@@ -21,10 +21,16 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from config import flow_control  # noqa: E402
 from config.admission import HandshakeAdmission  # noqa: E402
 from config.static_check import require_collected_static  # noqa: E402
+from rooms.render import presence_frame  # noqa: E402
 from rooms.routing import websocket_urlpatterns  # noqa: E402
 
 # Production: refuse to start, rather than answer every page with a 500.
 require_collected_static()
+
+# Compile the room template before the first handshake: a restarted process meets every
+# open tab at once, and the first handshakes it admits must not pay for that (~0.1 s of
+# the event loop and more on a busy machine, inside Daphne's 5 s connect timeout).
+presence_frame(users=[])
 
 # Under Daphne, stop reading a websocket whose frames the app has not caught up with.
 flow_control.install()
