@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import time
 import uuid
 from typing import Any
@@ -34,6 +33,7 @@ from rooms.heartbeat import beat
 from rooms.models import Room
 from rooms.presence import get_store
 from rooms.presence_events import recent_presence_html, schedule_presence_broadcast
+from rooms.sweep import get_sweep
 from users.models import User
 
 logger = logging.getLogger(__name__)
@@ -111,7 +111,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if joined:
             schedule_presence_broadcast(room.pk)
         await self.send(text_data=await recent_presence_html(room.pk))
-        self.heartbeat = asyncio.create_task(self._heartbeat())
+        get_sweep().join(self, room.pk)
 
     async def disconnect(self, code: int) -> None:
         await self._leave()
@@ -121,9 +121,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if self.room_id is None or self.left:
             return
         self.left = True
-        heartbeat = getattr(self, "heartbeat", None)
-        if heartbeat is not None:
-            heartbeat.cancel()
+        get_sweep().leave(self, self.room_id)
         try:
             changed = await get_store().leave(
                 room_id=self.room_id, user_id=self.user.pk, connection=self.connection_id
@@ -237,22 +235,21 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.send_frame(render.error_frame(ERROR_FLOODING))
         await self.close(code=CLOSE_FLOODING)
 
-    async def _heartbeat(self) -> None:
-        interval = settings.CHAT_PRESENCE_INTERVAL
-        room_id = self.room.pk
-        while True:
-            # Jitter spreads the heartbeats of many connections over the interval.
-            await asyncio.sleep(interval * random.uniform(0.8, 1.0))
-            try:
-                changed, latest = await beat(
-                    room_id=room_id, user_id=self.user.pk, connection=self.connection_id
-                )
-                if changed:
-                    schedule_presence_broadcast(room_id)
-                # Changes whose live event never reached this socket (lost by the channel
-                # layer), even when the room stays quiet and no later event shows the gap.
-                if latest > self.delivery.seq:
-                    async with self.delivering:
-                        await self._carry_out(self.delivery.heartbeat(latest))
-            except Exception:
-                logger.exception("presence heartbeat failed")
+    # ----------------------------------------------------------------- the sweep's view
+    @property
+    def user_id(self) -> int:
+        return self.user.pk
+
+    @property
+    def seq(self) -> int:
+        return self.delivery.seq
+
+    async def repair(self, latest: int) -> None:
+        """The room's newest broadcast seq is ``latest`` (read by the process's sweep):
+        send changes whose live event never reached this socket (lost by the channel
+        layer), even when the room stays quiet and no later event shows the gap."""
+        try:
+            async with self.delivering:
+                await self._carry_out(self.delivery.heartbeat(latest))
+        except Exception:
+            logger.exception("repair of room %s failed", self.room_id)

@@ -24,3 +24,30 @@ async def beat(*, room_id: int, user_id: int, connection: str) -> tuple[bool, in
         return bool(changed), int(latest or 0)
     changed = await presence.touch(room_id=room_id, user_id=user_id, connection=connection)
     return changed, await seqs.latest(room_id=room_id)
+
+
+async def beat_many(
+    sockets: list[tuple[int, int, str]], room_ids: list[int]
+) -> tuple[set[int], dict[int, int]]:
+    """Heartbeats of many sockets ``(room_id, user_id, connection)`` in one pipeline:
+    (rooms whose presence changed, each room's newest broadcast seq)."""
+    presence, seqs = get_store(), get_seq_store()
+    changed: set[int] = set()
+    if isinstance(presence, RedisPresence) and isinstance(seqs, RedisRoomSeq):
+        async with async_client(presence.url).pipeline(transaction=False) as pipe:
+            for room_id, user_id, connection in sockets:
+                await presence.queue_touch(
+                    pipe, room_id=room_id, user_id=user_id, connection=connection
+                )
+            for room_id in room_ids:
+                seqs.queue_latest(pipe, room_id=room_id)
+            replies = await pipe.execute()
+        for (room_id, _, _), reply in zip(sockets, replies, strict=False):
+            if reply:
+                changed.add(room_id)
+        latest = replies[len(sockets):]
+        return changed, {r: int(seq or 0) for r, seq in zip(room_ids, latest, strict=True)}
+    for room_id, user_id, connection in sockets:
+        if await presence.touch(room_id=room_id, user_id=user_id, connection=connection):
+            changed.add(room_id)
+    return changed, {r: await seqs.latest(room_id=r) for r in room_ids}
