@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.servers import ROOT, Redis, Server, Watch
+from bench.servers import ROOT, Redis, Server, Watch, client_options
 
 ROOM_SLUG = "bench"
 
@@ -97,9 +97,8 @@ def running(setup: Setup, variant: str, label: str, clients: int, users: int,
         first = 0
         for count in split(clients, setup.workers):
             workers.append(Worker({
-                "url": f"ws://127.0.0.1:{server.port}/ws/rooms/{ROOM_SLUG}/",
-                "origin": f"http://127.0.0.1:{server.port}",
-                "cookies": cookies, "first_index": first, "run": run_tag,
+                **client_options(variant, server.port, ROOM_SLUG, cookies),
+                "first_index": first, "run": run_tag,
                 "connect_concurrency": max(1, setup.connect_concurrency // setup.workers),
                 "connect_retries": retries,
             }))
@@ -133,8 +132,12 @@ def _py_spy(server: Server, setup: Setup, label: str, seconds: float) -> subproc
 
 
 def load(setup: Setup, variant: str, *, label: str, clients: int, senders: int, rate: float,
-         duration: float, users: int, settle: float = 3.0) -> dict[str, Any]:
-    """Clients in one room; ``senders`` of them send ``rate`` messages/s for ``duration``."""
+         duration: float, users: int, settle: float = 3.0, shape: str = "even"
+         ) -> dict[str, Any]:
+    """Clients in one room; ``senders`` of them send ``rate`` messages/s for ``duration``.
+
+    ``shape``: ``even`` spaces the senders evenly over each interval; ``bursty`` gives
+    each a random offset, so sends cluster as real people's do."""
     # A client whose handshake times out retries (twice), as a browser would: the load
     # scenarios measure messages, the capacity scenario measures connecting.
     with running(setup, variant, label, clients, users, retries=2) as (server, workers):
@@ -153,7 +156,7 @@ def load(setup: Setup, variant: str, *, label: str, clients: int, senders: int, 
             for s in range(senders):
                 w = s % len(workers)
                 per_worker[w].append(s // len(workers))
-                offsets[w].append(s / senders)  # spread sends evenly over each interval
+                offsets[w].append(s / senders if shape == "even" else random.random())
             cpu0 = watch.cpu()
             t0 = time.monotonic_ns() + 200_000_000
             profiler = _py_spy(server, setup, label, duration)
@@ -179,7 +182,8 @@ def load(setup: Setup, variant: str, *, label: str, clients: int, senders: int, 
         wall = (end_ns - t0) / 1e9
         server_cpu = cpu1["server"] - cpu0["server"]
         result = {
-            "variant": variant, "clients": clients, "senders": senders, "rate": rate,
+            "variant": variant, "shape": shape, "clients": clients, "senders": senders,
+            "rate": rate,
             "duration": duration, "users": users,
             "connected": connected,
             "connect_errors": [e for r in opened for e in r["errors"]],
@@ -188,6 +192,9 @@ def load(setup: Setup, variant: str, *, label: str, clients: int, senders: int, 
             "sent": sent, "expected": expected, "deliveries": deliveries,
             "lost": max(0, expected - deliveries),
             "duplicates": sum(r["duplicates"] for r in drained),
+            "bytes_per_delivery": (
+                sum(r["delivery_bytes"] for r in drained) / deliveries if deliveries else None
+            ),
             "refused": sum(r["refused"] for r in drained),
             "closed": sum(r["closed"] for r in drained),
             "p50_ms": percentile(latencies, 0.50), "p90_ms": percentile(latencies, 0.90),

@@ -58,6 +58,7 @@ class Client:
     frames: int = 0
     close_code: int | None = None
     task: asyncio.Task | None = None
+    delivery_bytes: int = 0  # bytes of the frames that carried a new message
     reconnected_at: int = 0  # monotonic ns of the last successful reconnect
     last_seq: int = 0  # newest room seq seen (ours only), sent as sync on reconnect
 
@@ -74,6 +75,8 @@ class Spec:
     open_timeout: float = 60.0
     # Rooms of this many clients, when ``url`` holds ``{room}`` (bench-r0000, ...).
     room_size: int = 0
+    # The JSON key of the message text: "body" (ours), "message" (the tutorial as written).
+    body_key: str = "body"
 
     def url_for(self, index: int) -> str:
         if "{room}" in self.url:
@@ -107,6 +110,8 @@ class Generator:
                     break
                 except Exception as exc:  # every failure is a result
                     error = f"{type(exc).__name__}: {exc}"[:200]
+                    outcome = attempt_outcome(exc)
+                    self.attempts[outcome] = self.attempts.get(outcome, 0) + 1
         else:
             return error
         client = Client(index=index, ws=ws)
@@ -161,7 +166,7 @@ class Generator:
         self.clients.extend(r for r in results if isinstance(r, Client))
         return {
             "ok": count - len(errors), "failed": len(errors), "open": self.open_count(),
-            "retries": self.retries,
+            "retries": self.retries, "attempts": dict(self.attempts),
             "errors": sorted(set(errors))[:5], "seconds": time.monotonic() - started,
         }
 
@@ -193,15 +198,19 @@ class Generator:
                     for m in nonce.finditer(frame):
                         client.seen.add((int(m[1]), int(m[2])))
                     continue
+                new = False
                 for m in nonce.finditer(frame):
                     key = (int(m[1]), int(m[2]))
                     if key in client.seen:
                         client.duplicates += 1
                         continue
+                    new = True
                     client.seen.add(key)
                     self.unique += 1
                     self.latencies.append(now - int(m[3]))
                     self.last_arrival = now
+                if new:
+                    client.delivery_bytes += len(frame)
                 if b"composer-error" in frame:
                     error = ERROR_RE.search(frame)
                     if error and error[1].strip():
@@ -227,7 +236,9 @@ class Generator:
             stamp = time.monotonic_ns()
             body = f"bz{self.spec.run}_{sender}_{k}_{stamp}z load test message {k} from {sender}"
             try:
-                await client.ws.send(json.dumps({"action": "send", "body": body}))
+                frame = (json.dumps({"action": "send", "body": body})
+                         if self.spec.body_key == "body" else json.dumps({"message": body}))
+                await client.ws.send(frame)
             except ConnectionClosed:
                 break
             sent += 1
@@ -263,6 +274,7 @@ class Generator:
             "expected": expected,
             "deliveries": len(latencies),
             "duplicates": sum(c.duplicates for c in self.clients),
+            "delivery_bytes": sum(c.delivery_bytes for c in self.clients),
             "refused": sum(c.refused for c in self.clients),
             "resets": sum(c.resets for c in self.clients),
             "closed": sum(1 for c in self.clients if c.close_code is not None),

@@ -23,6 +23,7 @@ LOAD_ROWS = [
     ("server_cpu_pct", "server CPU (% of one core)", "{:.0f}"),
     ("cpu_ms_per_1000", "server CPU ms per 1,000 deliveries", "{:.0f}"),
     ("server_peak_rss_mb", "server peak RSS (MB)", "{:.1f}"),
+    ("bytes_per_delivery", "bytes per delivered message", "{:.0f}"),
     ("redis_cpu_pct", "Redis CPU (%)", "{:.0f}"),
     ("generator_cpu_pct", "load generator CPU (%)", "{:.0f}"),
 ]
@@ -189,7 +190,10 @@ def markdown(results: dict[str, Any]) -> str:
                f"seconds of sending per run: {info['duration']}")
     out.append("")
     titles = {"a": "(a) 100 clients, 5 senders x 2/s", "b": "(b) 200 clients, 10 senders x 2/s"}
-    for name in ("a", "b"):
+    for scenario in ("a", "b"):
+        titles[f"{scenario}~bursty"] = titles[scenario] + ", bursty (random offsets)"
+        titles[scenario] += ", evenly spaced"
+    for name in titles:
         if name in results:
             out += [f"## {titles[name]} — medians of {info['runs']} runs", "",
                     load_table(results[name]["median"]), "",

@@ -55,6 +55,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="load generator processes (default 1)")
     parser.add_argument("--capacity", type=int, default=5000, help="scenario d target")
     parser.add_argument("--history", type=int, default=100_000, help="scenario e messages")
+    parser.add_argument("--shapes", default="even,bursty",
+                        help="load shapes for a and b: even (senders evenly spaced), bursty "
+                             "(random offsets), or both (default)")
     parser.add_argument("--storm-clients", type=int, default=2000, help="scenario f clients")
     parser.add_argument("--storm-variants", default="ours,baseline",
                         help="servers for f (ours-unbounded: no handshake admission)")
@@ -139,12 +142,13 @@ def rotate(items: list[str], by: int) -> list[str]:
 
 
 def run_load_scenario(setup: drive.Setup, name: str, variants: list[str], runs: int,
-                      duration: float, clients: int, senders: int, rate: float) -> dict[str, Any]:
+                      duration: float, clients: int, senders: int, rate: float,
+                      shape: str = "even") -> dict[str, Any]:
     per_variant: dict[str, list[dict[str, Any]]] = {v: [] for v in variants}
     for i in range(runs):
         for variant in rotate(variants, i):  # alternate order against drift
             result = drive.load(setup, variant, label=name, clients=clients, senders=senders,
-                                rate=rate, duration=duration, users=clients)
+                                rate=rate, duration=duration, users=clients, shape=shape)
             per_variant[variant].append(result)
             print(report.one_line(name, i + 1, result), flush=True)
     return {
@@ -274,12 +278,16 @@ def main(argv: list[str] | None = None) -> None:
         setup = drive.Setup(redis=redis, env=env, cookies=cookies, workers=args.workers,
                             profile_dir=profile_dir)
 
-        if "a" in scenarios:
-            results["a"] = run_load_scenario(setup, "a", variants, runs, duration,
-                                             clients=100, senders=5, rate=2)
-        if "b" in scenarios:
-            results["b"] = run_load_scenario(setup, "b", variants, runs, duration,
-                                             clients=200, senders=10, rate=2)
+        shapes = [s.strip() for s in args.shapes.split(",") if s.strip()]
+        for name, clients, senders in (("a", 100, 5), ("b", 200, 10)):
+            if name not in scenarios:
+                continue
+            for shape in shapes:
+                # "b" is evenly spaced senders (as before), "b~bursty" random offsets.
+                key = name if shape == "even" else f"{name}~{shape}"
+                results[key] = run_load_scenario(setup, key, variants, runs, duration,
+                                                 clients=clients, senders=senders, rate=2,
+                                                 shape=shape)
         setup.profile_dir = None
         if "c" in scenarios:
             # Messages/s from 10 senders to 200 clients: x200 deliveries/s.

@@ -51,7 +51,25 @@ VARIANTS = {
     "ours-unbounded": ("config.asgi:application", "bench.settings",
                        {"CHAT_HANDSHAKE_LIMIT": "1000000"}),
     "baseline": ("bench.baseline.asgi:application", "bench.baseline.settings", {}),
+    # the Channels tutorial exactly as its docs write it (bench/tutorial)
+    "tutorial": ("bench.tutorial.asgi:application", "bench.tutorial.settings", {}),
 }
+# What clients of each server send and where they connect (ours and the baseline alike
+# unless named here): the tutorial's URL is /ws/chat/<room_name>/ with \w+ names, its
+# frame {"message": ...}, and its visitors are anonymous.
+TUTORIAL_PATH = "/ws/chat/{slug}/"
+
+
+def client_options(variant: str, port: int, slug: str, cookies: list[str]) -> dict[str, object]:
+    """The part of a load generator's spec that depends on the server: URL (``slug``
+    may hold ``{room}``), Origin, cookies and the JSON key of a message."""
+    base = f"ws://127.0.0.1:{port}"
+    if variant == "tutorial":
+        url = base + TUTORIAL_PATH.format(slug=slug.replace("-", "_"))
+        return {"url": url, "origin": f"http://127.0.0.1:{port}", "cookies": [],
+                "body_key": "message"}
+    return {"url": f"{base}/ws/rooms/{slug}/", "origin": f"http://127.0.0.1:{port}",
+            "cookies": cookies}
 
 
 def wait_for_port(port: int, timeout: float, proc: subprocess.Popen | None = None) -> None:
@@ -132,7 +150,7 @@ class Server:
         )
         log.close()
         wait_for_port(self.port, 60, self.proc)
-        if warm and self.variant != "baseline":
+        if warm and self.variant not in {"baseline", "tutorial"}:
             # First request loads URLconf, templates and the database connection.
             urllib.request.urlopen(f"{self.base_url}/accounts/login/", timeout=30).read()
         return self

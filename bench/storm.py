@@ -18,7 +18,7 @@ from typing import Any
 
 from bench.dbsetup import room_slug
 from bench.drive import Setup, Worker, call_all, split
-from bench.servers import Server, Watch, wait_for_port
+from bench.servers import Server, Watch, client_options, wait_for_port
 
 ROOM_SIZE = 50
 
@@ -35,12 +35,11 @@ def storm(setup: Setup, variant: str, *, clients: int, max_wait: float, label: s
     try:
         first = 0
         run_tag = random.randrange(10**6)
-        template = f"ws://127.0.0.1:{server.port}/ws/rooms/{room_slug(0)[:-4]}{{room}}/"
+        slugs = room_slug(0)[:-4] + "{room}"  # bench-r0000, bench-r0001, ...
         for count in split(clients, setup.workers):
             workers.append(Worker({
-                "url": template, "room_size": ROOM_SIZE,
-                "origin": f"http://127.0.0.1:{server.port}",
-                "cookies": setup.cookies, "first_index": first, "run": run_tag,
+                **client_options(variant, server.port, slugs, setup.cookies),
+                "room_size": ROOM_SIZE, "first_index": first, "run": run_tag,
                 "connect_concurrency": max(1, setup.connect_concurrency // setup.workers),
                 "connect_retries": 10,
             }))
