@@ -26,7 +26,6 @@ from django.contrib.postgres.search import (
 )
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import FloatField, Value
 from django.db.models.expressions import RawSQL
 
 from rooms.models import Message
@@ -46,7 +45,14 @@ SNIPPET_WORDS = 24
 
 class Engine(Protocol):
     def matching(self, messages: QuerySet[Message], query: ParsedQuery) -> QuerySet[Message]:
-        """``messages`` that match, annotated with ``rank`` (higher is more relevant)."""
+        """``messages`` that match ``query``."""
+        ...
+
+    def page(
+        self, messages: QuerySet[Message], query: ParsedQuery, *, by_rank: bool, offset: int,
+        limit: int,
+    ) -> tuple[list[int], int]:
+        """Ids of one page of matches (best or newest first) and how many match in all."""
         ...
 
     def snippets(self, ids: list[int], query: ParsedQuery) -> dict[int, str]: ...
@@ -72,6 +78,16 @@ class PostgresEngine:
         return messages.alias(vector=vector).filter(vector=tsquery).annotate(
             rank=SearchRank(vector, tsquery)
         )
+
+    def page(
+        self, messages: QuerySet[Message], query: ParsedQuery, *, by_rank: bool, offset: int,
+        limit: int,
+    ) -> tuple[list[int], int]:
+        # The inner query is fenced (OFFSET 0) so the rank is computed during the scan and
+        # the window keeps only narrow rows: unfenced, it carried every tsvector along and
+        # spilled to disk on a common word.
+        return window_page(messages, by_rank=by_rank, offset=offset, limit=limit,
+                           fence=" OFFSET 0")
 
     def snippets(self, ids: list[int], query: ParsedQuery) -> dict[int, str]:
         headline = SearchHeadline(
@@ -133,16 +149,26 @@ class SqliteEngine:
         table = schema.FTS_TABLE
         expression = fts5_expression(query)
         if not expression:  # only stop words: FTS5 refuses an empty MATCH
-            return messages.annotate(rank=Value(0.0)).none()
-        # bm25() is lower for better matches; negated so that higher is better. Each is
-        # its own full-text query: FTS5 functions cannot run under a window function.
+            return messages.none()
         matched = RawSQL(f"SELECT rowid FROM {table} WHERE {table} MATCH %s", [expression])  # noqa: S611, S608
-        rank = RawSQL(  # noqa: S611
-            f"SELECT -bm25({table}) FROM {table} "  # noqa: S608
-            f"WHERE {table} MATCH %s AND rowid = {Message._meta.db_table}.id",
-            [expression], output_field=FloatField(),
+        return messages.filter(pk__in=matched)
+
+    def page(
+        self, messages: QuerySet[Message], query: ParsedQuery, *, by_rank: bool, offset: int,
+        limit: int,
+    ) -> tuple[list[int], int]:
+        if not by_rank:
+            return window_page(messages, by_rank=False, offset=offset, limit=limit)
+        # bm25() (lower is better, so negated) is computed once per match in a full-text
+        # query of its own: FTS5 functions cannot run under a window function, and a
+        # per-row subquery would run the whole full-text query again for every match.
+        table = schema.FTS_TABLE
+        return window_page(
+            messages, by_rank=True, offset=offset, limit=limit,
+            before=f"WITH ranks AS MATERIALIZED (SELECT rowid AS id, -bm25({table}) AS rank "  # noqa: S608
+                   f"FROM {table} WHERE {table} MATCH %s) ",
+            before_params=[fts5_expression(query)], join="JOIN ranks ON ranks.id = hits.id",
         )
-        return messages.filter(pk__in=matched).annotate(rank=rank)
 
     def snippets(self, ids: list[int], query: ParsedQuery) -> dict[int, str]:
         table = schema.FTS_TABLE
@@ -159,28 +185,26 @@ class SqliteEngine:
         return fts5_expression(query) == ""
 
 
-def page_and_count(
-    messages: QuerySet[Message], *, by_rank: bool, offset: int, limit: int
+def window_page(
+    messages: QuerySet[Message], *, by_rank: bool, offset: int, limit: int, fence: str = "",
+    before: str = "", before_params: list[str] | None = None, join: str = "",
 ) -> tuple[list[int], int]:
-    """One page of ``messages`` (ids, best or newest first) and how many there are in all.
+    """One page of ``messages`` (ids, by ``rank`` or newest first) and how many in all.
 
     One pass: the matches are read once, and a window count over them rides along with
-    the top-N sort. The inner query is fenced (PostgreSQL's ``OFFSET 0``) so the rank is
-    computed during the scan and the window keeps only narrow rows: without the fence it
-    carried every tsvector along and spilled to disk on a common word.
+    the top-N sort. ``rank`` comes from ``messages`` (an annotation) or from ``join``.
     """
-    columns = ["id", "created_at", "rank"] if by_rank else ["id", "created_at"]
+    columns = ["id", "created_at"] + (["rank"] if by_rank and not join else [])
     try:
         sql, params = messages.order_by().values(*columns).query.sql_with_params()
     except EmptyResultSet:  # a query that can match nothing (.none())
         return [], 0
-    fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
-    order = "rank DESC, created_at DESC, id DESC" if by_rank else "created_at DESC, id DESC"
+    newest = "hits.created_at DESC, hits.id DESC"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id, COUNT(*) OVER () FROM ({sql}{fence}) AS hits "  # noqa: S608
-            f"ORDER BY {order} LIMIT %s OFFSET %s",
-            [*params, limit, offset],
+            f"{before}SELECT hits.id, COUNT(*) OVER () FROM ({sql}{fence}) AS hits {join} "  # noqa: S608
+            f"ORDER BY {'rank DESC, ' if by_rank else ''}{newest} LIMIT %s OFFSET %s",
+            [*(before_params or []), *params, limit, offset],
         )
         rows = cursor.fetchall()
     return [pk for pk, _ in rows], rows[0][1] if rows else 0

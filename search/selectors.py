@@ -17,7 +17,7 @@ from django.utils.text import Truncator
 from rooms.access import readable_rooms, room_for_user
 from rooms.models import Message
 from rooms.selectors import with_titles
-from search.engines import MARK_END, MARK_START, engine, page_and_count
+from search.engines import MARK_END, MARK_START, engine
 from search.query import ParsedQuery, parse
 from users.models import User
 
@@ -120,7 +120,7 @@ def message_search(*, user: User, q: str, sort: str = "relevance", page: int = 1
         messages = search.matching(messages, parsed)
     by_rank = parsed.has_words and sort == "relevance"
     start = (page - 1) * PAGE_SIZE
-    ids, count = page_and_count(messages, by_rank=by_rank, offset=start, limit=PAGE_SIZE)
+    ids, count = search.page(messages, parsed, by_rank=by_rank, offset=start, limit=PAGE_SIZE)
     if not ids and page > 1:  # past the end: still say how many there are
         count = messages.count()
     if not count and parsed.has_words and search.only_stop_words(parsed):
