@@ -34,6 +34,11 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip()
+    return float(value) if value else default
+
+
 def env_list(name: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
 
@@ -306,6 +311,14 @@ CHAT_MAX_SENT_FRAME_BYTES = 512 * 1024
 # the browser retries (config/admission.py). Admitted handshakes must finish well inside
 # Daphne's 5 s connect timeout even on a slow dyno.
 CHAT_HANDSHAKE_LIMIT = env_int("CHAT_HANDSHAKE_LIMIT", 16)
+# Read state: each process writes what its open room sockets have shown once per this
+# many seconds (and a socket's own position when it closes). A crash loses at most this.
+CHAT_READ_FLUSH_INTERVAL = env_float("CHAT_READ_FLUSH_INTERVAL", 3.0)
+# Typing: "alice is typing…" lasts this long after her latest typing frame (clients send
+# at most one every 3 s while typing), and a socket's typing frames closer together than
+# CHAT_TYPING_MIN_GAP are ignored.
+CHAT_TYPING_TTL = env_float("CHAT_TYPING_TTL", 5.0)
+CHAT_TYPING_MIN_GAP = 2.0
 
 # ---------------------------------------------------------------------------
 # Internationalisation

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config import views as site
+from rooms.mention_views import mentions
 from rooms.views import home
 
 urlpatterns = [
@@ -11,6 +12,7 @@ urlpatterns = [
     path("manifest.webmanifest", site.manifest, name="manifest"),
     path("rooms/", include("rooms.urls")),
     path("search/", include("search.urls")),
+    path("mentions/", mentions, name="mentions"),
     # Before allauth, which owns the rest of /accounts/.
     path("", include("users.urls")),
     path("accounts/", include("allauth.urls")),

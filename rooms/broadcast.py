@@ -11,30 +11,45 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 from rooms import render
-from rooms.groups import room_group
+from rooms.groups import activity_group, room_group
 from rooms.models import Message
 from rooms.room_seq import get_seq_store
 
 logger = logging.getLogger(__name__)
 
 
-def _send(room_id: int, event: dict[str, object]) -> None:
+async def _send_both(room_id: int, event: dict[str, object], activity: dict[str, object]) -> None:
     layer = get_channel_layer()
-    if layer is None:
+    await layer.group_send(room_group(room_id), event)
+    await layer.group_send(activity_group(room_id), activity)
+
+
+def _send(room_id: int, event: dict[str, object], activity: dict[str, object]) -> None:
+    if get_channel_layer() is None:
         return
     try:
-        async_to_sync(layer.group_send)(room_group(room_id), event)
+        async_to_sync(_send_both)(room_id, event, activity)
     except Exception:
         # The row is saved; a client that misses this push catches up by seq.
         logger.exception("broadcast to room %s failed", room_id)
 
 
 def _publish(message_id: int, *, append: bool) -> None:
-    message = Message.objects.select_related("author", "room").filter(pk=message_id).first()
+    message = (
+        Message.objects.select_related("author", "room").prefetch_related("mentions")
+        .filter(pk=message_id).first()
+    )
     if message is None:
         return
     html = render.event_frame(message, append=append)
-    _send(message.room_id, {"type": "room.event", "seq": message.seq, "html": html})
+    # The members' inbox sockets hear which message changed and by whom, not its HTML.
+    activity = {
+        "type": "inbox.message", "room_id": message.room_id, "seq": message.seq,
+        "created_seq": message.created_seq, "author_id": message.author_id,
+        "mentions": [user.pk for user in message.mentions.all()], "new": append,
+        "at": message.room.last_activity_at.timestamp(),
+    }
+    _send(message.room_id, {"type": "room.event", "seq": message.seq, "html": html}, activity)
     try:
         # Where every process's heartbeats look for events their sockets never got.
         get_seq_store().note_sync(room_id=message.room_id, seq=message.seq)

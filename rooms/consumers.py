@@ -33,7 +33,9 @@ from rooms.heartbeat import beat
 from rooms.models import Room
 from rooms.presence import get_store
 from rooms.presence_events import recent_presence_html, schedule_presence_broadcast
+from rooms.readstate import get_tracker
 from rooms.sweep import get_sweep
+from rooms.typing import Typist
 from users.models import User
 
 logger = logging.getLogger(__name__)
@@ -48,7 +50,8 @@ ERROR_DEACTIVATED = "Your account has been deactivated."
 ERROR_FLOODING = "Too many messages at once: you were disconnected. Wait a moment, then reload."
 # Group events that touch no database: they skip Channels' per-event database hop.
 NO_DATABASE_EVENTS = {
-    "room.event", "room.presence", "session.ended", "membership.removed", "user.deactivated",
+    "room.event", "room.presence", "room.typing", "session.ended", "membership.added",
+    "membership.removed", "user.deactivated",
 }
 
 
@@ -107,7 +110,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
         budget = frames.FRAMES_PER_MESSAGE * settings.CHAT_RATE_LIMIT
         self.budget = frames.FrameBudget(budget, settings.CHAT_RATE_WINDOW, since=time.monotonic())
         self.hung_up = self.left = False
+        self.typist = Typist(room_id=room.pk, user_id=user.pk, username=user.username)
         await self.accept()
+        self._note_read()
         if joined:
             schedule_presence_broadcast(room.pk)
         await self.send(text_data=await recent_presence_html(room.pk))
@@ -122,6 +127,14 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return
         self.left = True
         get_sweep().leave(self, self.room_id)
+        try:
+            # Everything this socket showed is read; the user may be opening the list.
+            await get_tracker().leave(
+                room_id=self.room_id, user_id=self.user.pk, seq=self.delivery.seq
+            )
+            await self.typist.stopped()
+        except Exception:
+            logger.exception("read state or typing on leaving failed")
         try:
             changed = await get_store().leave(
                 room_id=self.room_id, user_id=self.user.pk, connection=self.connection_id
@@ -178,8 +191,14 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def room_presence(self, event: dict[str, Any]) -> None:
         await self.send(text_data=event["html"])
 
+    async def room_typing(self, event: dict[str, Any]) -> None:
+        await self.send(text_data=event["html"])
+
     async def session_ended(self, event: dict[str, Any]) -> None:
         await self.close(code=CLOSE_LOGGED_OUT)
+
+    async def membership_added(self, event: dict[str, Any]) -> None:
+        """For the user's inbox sockets (they share user_group): nothing to do here."""
 
     async def membership_removed(self, event: dict[str, Any]) -> None:
         if event["room_id"] == self.room_id:
@@ -200,6 +219,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         """Do what ``self.delivery`` decided. Called with ``self.delivering`` held."""
         if decision.step is Step.SEND:
             await self.send(text_data=html)
+            self._note_read()
         elif decision.step is Step.FETCH:
             await self._catch_up(decision.seq)
         elif decision.step is Step.REDRAW:
@@ -208,6 +228,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
             )
             self.delivery.redrawn(seq)
             await self.send(text_data=frame)
+            self._note_read()
+
+    def _note_read(self) -> None:
+        """What this socket showed counts as read (written in batches: rooms.readstate)."""
+        get_tracker().note(room_id=self.room.pk, user_id=self.user.pk, seq=self.delivery.seq)
 
     async def _catch_up(self, after: int) -> None:
         messages = await database_sync_to_async(selectors.messages_changed_after)(

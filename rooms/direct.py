@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from rooms.membership import MEMBERSHIP_ADDED, tell_user
 from rooms.models import Membership, Room
 from rooms.services import rate_limit_creation
 
@@ -73,11 +74,16 @@ def conversation_start(*, user: User, usernames: Sequence[str]) -> Room:
             # The other side created it a moment ago: the unique key kept it to one room.
             room = Room.objects.get(direct_key=key)
     # Everyone in the key is a member (again, if they had left a group conversation).
+    members = set(Membership.objects.filter(room=room).values_list("user_id", flat=True))
+    joining = [person for person in [user, *others] if person.pk not in members]
     Membership.objects.bulk_create(
         [
             Membership(room=room, user=person, notify_level=Membership.NotifyLevel.ALL)
-            for person in [user, *others]
+            for person in joining
         ],
         ignore_conflicts=True,
     )
+    for person in joining:
+        # Their rooms lists show the conversation at once.
+        tell_user(person.pk, MEMBERSHIP_ADDED, room_id=room.pk)
     return room

@@ -23,3 +23,13 @@ def user_group(user_id: int) -> str:
     (users.signals).
     """
     return f"user-{user_id}"
+
+
+def activity_group(room_id: int) -> str:
+    """The inbox sockets of a room's members: which message changed, by whom (no HTML)."""
+    return f"activity-{room_id}"
+
+
+def inbox_group(user_id: int) -> str:
+    """One user's inbox sockets only (their read positions: room sockets need not hear)."""
+    return f"inbox-{user_id}"

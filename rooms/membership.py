@@ -32,6 +32,8 @@ CANNOT_LEAVE_DIRECT = "A one-to-one conversation cannot be left."
 
 # Sent to user_group(user_id) on commit: that user is no longer a member of room_id.
 MEMBERSHIP_REMOVED = "membership.removed"
+# ... and: that user became a member of room_id (their rooms list shows it at once).
+MEMBERSHIP_ADDED = "membership.added"
 
 
 def is_owner(*, room: Room, user: User) -> bool:
@@ -45,8 +47,12 @@ def membership_join(*, room: Room, user: User) -> None:
     """Opening a public room makes you a member (nothing happens if you already are)."""
     if room.kind != Room.Kind.PUBLIC:
         raise PermissionDenied("Only public rooms can be joined.")
-    # One query, and two tabs opening the room at once cannot collide.
-    Membership.objects.bulk_create([Membership(room=room, user=user)], ignore_conflicts=True)
+    # One query, and two tabs opening the room at once cannot collide. The history
+    # from before joining is not unread.
+    Membership.objects.bulk_create(
+        [Membership(room=room, user=user, last_read_seq=room.last_seq)], ignore_conflicts=True
+    )
+    transaction.on_commit(lambda: tell_user(user.pk, MEMBERSHIP_ADDED, room_id=room.pk))
 
 
 def member_add(*, room: Room, by: User, username: str) -> Membership:
@@ -62,7 +68,9 @@ def member_add(*, room: Room, by: User, username: str) -> Membership:
         raise ValidationError(NO_SUCH_USER, params={"username": username})
     try:
         with transaction.atomic():
-            return Membership.objects.create(room=room, user=user)
+            added = Membership.objects.create(room=room, user=user, last_read_seq=room.last_seq)
+            transaction.on_commit(lambda: tell_user(user.pk, MEMBERSHIP_ADDED, room_id=room.pk))
+            return added
     except IntegrityError:
         raise ValidationError(ALREADY_MEMBER, params={"username": user.username}) from None
 

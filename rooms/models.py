@@ -115,6 +115,10 @@ class Message(models.Model):
     # Room event counter values: when the message appeared, and its latest change.
     created_seq = models.BigIntegerField(default=0)
     seq = models.BigIntegerField(default=0)
+    # Who the text mentions (kept by the message services, see rooms/mentions.py).
+    mentions = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Mention", related_name="mentioned_in", blank=True
+    )
 
     class Meta:
         ordering = ["id"]
@@ -123,6 +127,8 @@ class Message(models.Model):
             models.Index(fields=["room", "-id"], name="message_room_id_desc"),
             # "everything in a room changed after seq N" (catch-up on reconnect).
             models.Index(fields=["room", "seq"], name="message_room_seq"),
+            # "unread: created after the member's last read seq" (counts, first unread).
+            models.Index(fields=["room", "created_seq"], name="message_room_created_seq"),
         ]
 
     def __str__(self) -> str:
@@ -146,3 +152,20 @@ class Message(models.Model):
     @property
     def is_edited(self) -> bool:
         return self.edited_at is not None and self.deleted_at is None
+
+
+class Mention(models.Model):
+    """``user`` is mentioned by ``message`` (and can read its room)."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["message", "user"], name="mention_message_user"),
+        ]
+        # "my mentions, newest first" (the @ badge, /mentions/, email).
+        indexes = [models.Index(fields=["user", "-message"], name="mention_user_message")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.message_id}"

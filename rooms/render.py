@@ -105,3 +105,31 @@ def composer_reset_frame() -> str:
     return render_to_string(
         f"{ROOM_TEMPLATE}#composer-reset", {"composer_key": new_composer_key()}
     )
+
+
+def typing_sentence(names: Sequence[str]) -> str:
+    if not names:
+        return ""
+    if len(names) == 1:
+        return f"{names[0]} is typing…"
+    if len(names) == 2:
+        return f"{names[0]} and {names[1]} are typing…"
+    return "Several people are typing…"
+
+
+def typing_frame(typists: Sequence[tuple[int, str]]) -> str:
+    """``#typing`` for everyone in the room: the sentence onlookers read, and for each
+    typist the sentence without their own name (the page shows each viewer theirs)."""
+    names = [name for _, name in typists]
+    if len(typists) > 3:
+        # Every typist has at least three others typing: one sentence for all.
+        typists = []
+    personal = [
+        (uid, typing_sentence([n for other, n in typists if other != uid]))
+        for uid, _ in typists
+    ]
+    return render_to_string(
+        f"{ROOM_TEMPLATE}#typing-frame",
+        {"typing_all": typing_sentence(names), "typing_personal": personal,
+         "typing_ids": " ".join(str(uid) for uid, _ in typists)},
+    )

@@ -25,28 +25,13 @@ class Page:
         return self.messages[0].pk if self.messages else None
 
 
-@dataclass(frozen=True)
-class RoomLists:
-    """What /rooms/ shows one person, each list newest activity first."""
-
-    yours: list[Room]  # public and private rooms you are a member of
-    direct: list[Room]  # your direct rooms, titled by the other people
-    public: list[Room]  # public rooms you have not joined
-
-
-def room_lists(user: User) -> RoomLists:
-    """Three queries, plus one for the direct rooms' titles."""
-    mine = Room.objects.filter(memberships__user=user).order_by("-last_activity_at", "-id")
-    direct = list(mine.filter(kind=Room.Kind.DIRECT))
-    return RoomLists(
-        yours=list(mine.exclude(kind=Room.Kind.DIRECT)),
-        direct=with_titles(direct, viewer=user),
-        public=list(
-            access.readable_rooms(user)
-            .filter(kind=Room.Kind.PUBLIC)
-            .exclude(memberships__user=user)
-            .order_by("-last_activity_at", "-id")
-        ),
+def public_rooms_to_join(user: User) -> list[Room]:
+    """Public rooms ``user`` is not a member of, newest activity first (one query)."""
+    return list(
+        access.readable_rooms(user)
+        .filter(kind=Room.Kind.PUBLIC)
+        .exclude(memberships__user=user)
+        .order_by("-last_activity_at", "-id")
     )
 
 
@@ -78,7 +63,9 @@ def message_page(
     cursor it carries agree about what the client has seen.
     """
     limit = limit or settings.CHAT_PAGE_SIZE
-    qs = Message.objects.filter(room_id=room.pk).select_related("author", "room")
+    qs = Message.objects.filter(room_id=room.pk).select_related("author", "room").prefetch_related(
+        "mentions"
+    )
     if before_id is not None:
         qs = qs.filter(id__lt=before_id)
     if max_seq is not None:
@@ -92,6 +79,7 @@ def messages_changed_after(*, room_id: int, seq: int, limit: int) -> list[Messag
     return list(
         Message.objects.filter(room_id=room_id, seq__gt=seq)
         .select_related("author", "room")
+        .prefetch_related("mentions")
         .order_by("seq")[:limit]
     )
 
@@ -100,6 +88,7 @@ def message_in_room(*, room: Room, message_id: int) -> Message | None:
     return (
         Message.objects.filter(room_id=room.pk, pk=message_id)
         .select_related("author", "room")
+        .prefetch_related("mentions")
         .first()
     )
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from notifications.services import notifications_schedule
-from rooms import access, broadcast, membership, ratelimit
+from rooms import access, broadcast, membership, mentions, ratelimit
 from rooms.forms import ROOM_EXISTS, MessageForm, RoomForm, public_name_taken
 from rooms.models import Membership, Message, Room
 
@@ -126,11 +126,13 @@ def message_create(*, room: Room, author: User, body: object) -> Message:
     body = _clean_body(body)
     _check_can_read(room=room, user=author)
     ratelimit.hit(key=f"msg:{author.pk}")
+    mentioned = mentions.mentionable_users(room=room, text=body)
     with transaction.atomic():
         seq = _next_seq(room.pk)
         message = Message.objects.create(
             room_id=room.pk, author=author, body=body, created_seq=seq, seq=seq
         )
+        mentions.mentions_save(message=message, users=mentioned)
         transaction.on_commit(lambda: broadcast.message_created(message.pk))
         # Email for people who are away; a failure there must not fail the send.
         transaction.on_commit(
@@ -155,6 +157,9 @@ def message_edit(*, room: Room, user: User, message_id: int, body: object) -> Me
         message.edited_at = timezone.now()
         message.seq = _next_seq(room.pk)
         message.save(update_fields=["body", "edited_at", "seq"])
+        mentions.mentions_save(
+            message=message, users=mentions.mentionable_users(room=room, text=body)
+        )
         transaction.on_commit(lambda: broadcast.message_changed(message.pk))
     return message
 

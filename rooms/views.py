@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import reswap, retarget
 
 from config.http import AuthedRequest
-from rooms import access, direct, membership, presence_events, selectors, services
+from rooms import access, direct, membership, presence_events, reading, selectors, services
 from rooms import render as fragments
 from rooms.forms import ConversationForm, MessageEditForm, MessageForm, RoomForm, first_error
 from rooms.models import Room
@@ -50,13 +50,16 @@ def _error_response(
 
 def _room_page(
     request: AuthedRequest, room: Room, *, error: str = "", status: int = 200,
-    before_id: int | None = None,
+    before_id: int | None = None, new_from: int | None = None,
 ) -> HttpResponse:
     # The seq is read before the page, and the page stops at it: anything newer
     # reaches the tab through the socket's catch-up, exactly once.
     seq = room.last_seq
     page = selectors.message_page(room=room, max_seq=seq, before_id=before_id)
     online, online_extra = _online_usernames(room)
+    reading_context = reading.room_reading(
+        room=room, user=request.user, page=page, seq=seq, new_from=new_from
+    )
     return render(
         request,
         "rooms/room.html",
@@ -73,6 +76,7 @@ def _room_page(
             "composer_key": fragments.new_composer_key(),
             "max_length": settings.CHAT_MESSAGE_MAX_LENGTH,
             "history_view": before_id is not None,
+            **reading_context,
         },
         status=status,
     )
@@ -132,7 +136,7 @@ def room_list(request: AuthedRequest) -> HttpResponse:
                 return redirect(room)
     return render(
         request, "rooms/room_list.html",
-        {"lists": selectors.room_lists(request.user), **forms}, status=status,
+        {**reading.rooms_page(request.user), **forms}, status=status,
     )
 
 
@@ -148,7 +152,10 @@ def room_detail(request: AuthedRequest, slug: str) -> HttpResponse:
         # Opening a public room makes you a member (only public rooms get this far).
         membership.membership_join(room=room, user=request.user)
     selectors.with_titles([room], viewer=request.user)
-    return _room_page(request, room, before_id=_int_param(request.GET.get("before")))
+    return _room_page(
+        request, room, before_id=_int_param(request.GET.get("before")),
+        new_from=_int_param(request.GET.get("new")),
+    )
 
 
 @login_required

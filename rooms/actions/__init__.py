@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from rooms.actions import messages, sync
+from rooms.actions import messages, sync, typing
 from rooms.actions.base import Socket
 
 Action = Callable[[Socket, dict[str, Any]], Awaitable[None]]
@@ -33,6 +33,7 @@ ACTIONS: dict[str, Action] = {
     "edit": messages.edit,
     "delete": messages.delete,
     "sync": sync.sync,
+    "typing": typing.typing,
 }
 
 __all__ = ["ACTIONS", "Action", "Socket"]

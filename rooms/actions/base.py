@@ -11,6 +11,7 @@ from rooms.forms import first_error
 
 if TYPE_CHECKING:
     from rooms.models import Room
+    from rooms.typing import Typist
     from users.models import User
 
 
@@ -19,6 +20,7 @@ class Socket(Protocol):
 
     room: Room
     user: User
+    typist: Typist
 
     async def send_frame(self, html: str) -> None:
         """Send a frame to this socket only (errors, the sender's composer)."""

@@ -18,6 +18,7 @@ async def send(socket: Socket, data: dict[str, Any]) -> None:
     )
     # Everyone, the sender included, gets the message from the room's broadcast.
     await socket.send_frame(render.composer_reset_frame())
+    await socket.typist.stopped()
 
 
 async def edit(socket: Socket, data: dict[str, Any]) -> None:

@@ -38,7 +38,12 @@ def test_create_saves_and_broadcasts_after_commit(
     assert sent_events == []  # nothing is announced before the transaction commits
     assert len(callbacks) == 2  # the broadcast, then notification email for the away
     callbacks[0]()
-    (event,) = sent_events
+    event, activity = sent_events
+    # The members' inbox sockets hear which message it was and who wrote it, no HTML.
+    assert activity["group"] == f"activity-{lobby.pk}"
+    assert activity["type"] == "inbox.message"
+    assert (activity["seq"], activity["author_id"], activity["new"]) == (message.seq, alice.pk, True)
+    assert "html" not in activity
     assert event["group"] == f"room-{lobby.pk}"
     assert event["type"] == "room.event"
     assert event["seq"] == message.seq

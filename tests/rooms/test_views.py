@@ -110,12 +110,13 @@ def test_query_counts_do_not_grow_with_history(
     messages = _fill(lobby, alice, history)
     client = client_for(alice)
     client.get("/rooms/lobby/")  # warm the session
-    # session, user, room, page of messages (nobody is online: no usernames query)
-    with django_assert_num_queries(4):
+    # session, user, room, page of messages, their mentions, the sidebar's rooms with
+    # unread counts (nobody is online: no usernames query; nothing unread: no write)
+    with django_assert_num_queries(6):
         assert client.get("/rooms/lobby/").status_code == 200
     url = reverse("rooms:messages_older", kwargs={"slug": "lobby"})
-    # session, user, room, page of messages
-    with django_assert_num_queries(4):
+    # session, user, room, page of messages, their mentions
+    with django_assert_num_queries(5):
         client.get(url, {"before": messages[-1].pk})
 
 

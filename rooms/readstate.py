@@ -1,0 +1,131 @@
+"""Read state: how far each member has read each room (``Membership.last_read_seq``).
+
+Being in a room with its socket open counts as reading: a room socket *notes* the seq
+of everything it delivers, which costs no I/O. Each process writes what its sockets
+noted once every ``CHAT_READ_FLUSH_INTERVAL`` seconds, in one ``UPDATE`` per (room,
+seq) (every socket of a busy room is usually at the same seq, so one statement for all
+its members), and a socket that closes writes its own position at once. One message in
+a room with 200 members online therefore costs the same few writes as with 2. A crash
+loses at most the last interval of read state (those messages show as unread again),
+never a message.
+
+After a write, the user's inbox sockets hear ``{"type": "inbox.read", "room_id", "seq"}``
+on ``inbox_group(user_id)``, so a rooms list open in another tab drops the count.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from collections import defaultdict
+from collections.abc import Mapping
+
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.db import transaction
+
+from rooms.groups import inbox_group
+from rooms.models import Membership
+
+logger = logging.getLogger(__name__)
+
+# (room_id, user_id) -> seq read
+Marks = Mapping[tuple[int, int], int]
+
+
+def read_mark(*, room_id: int, user_id: int, seq: int) -> bool:
+    """Record that ``user_id`` has read ``room_id`` up to ``seq`` (never backwards).
+
+    One ``UPDATE``; nothing for someone who is not a member. True if it moved.
+    """
+    moved = Membership.objects.filter(
+        room_id=room_id, user_id=user_id, last_read_seq__lt=seq
+    ).update(last_read_seq=seq)
+    if moved:
+        transaction.on_commit(lambda: _tell_sync({(room_id, user_id): seq}))
+    return bool(moved)
+
+
+def read_mark_many(marks: Marks) -> int:
+    """Write many read positions: one ``UPDATE`` per (room, seq). Returns the statements run."""
+    by_room_seq: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for (room_id, user_id), seq in marks.items():
+        by_room_seq[(room_id, seq)].append(user_id)
+    for (room_id, seq), user_ids in by_room_seq.items():
+        Membership.objects.filter(
+            room_id=room_id, user_id__in=user_ids, last_read_seq__lt=seq
+        ).update(last_read_seq=seq)
+    return len(by_room_seq)
+
+
+async def _tell(marks: Marks) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    for (room_id, user_id), seq in marks.items():
+        await layer.group_send(
+            inbox_group(user_id), {"type": "inbox.read", "room_id": room_id, "seq": seq}
+        )
+
+
+def _tell_sync(marks: Marks) -> None:
+    from asgiref.sync import async_to_sync
+
+    try:
+        async_to_sync(_tell)(marks)
+    except Exception:
+        logger.exception("telling inboxes about read state failed")
+
+
+class ReadTracker:
+    """The read positions this process's sockets noted and has not written yet."""
+
+    def __init__(self) -> None:
+        self.pending: dict[tuple[int, int], int] = {}
+        self.task: asyncio.Task[None] | None = None
+
+    def note(self, *, room_id: int, user_id: int, seq: int) -> None:
+        key = (room_id, user_id)
+        if seq <= self.pending.get(key, 0):
+            return
+        self.pending[key] = seq
+        if self.task is None or self.task.done():
+            self.task = asyncio.get_running_loop().create_task(self._run())
+
+    async def leave(self, *, room_id: int, user_id: int, seq: int) -> None:
+        """A socket closed: write its position now (the user may be opening the list)."""
+        seq = max(seq, self.pending.pop((room_id, user_id), 0))
+        if seq:
+            await database_sync_to_async(read_mark)(room_id=room_id, user_id=user_id, seq=seq)
+
+    async def _run(self) -> None:
+        while self.pending:
+            await asyncio.sleep(settings.CHAT_READ_FLUSH_INTERVAL)
+            await self.flush()
+
+    async def flush(self) -> None:
+        marks, self.pending = self.pending, {}
+        if not marks:
+            return
+        try:
+            await database_sync_to_async(read_mark_many)(marks)
+            await _tell(marks)
+        except Exception:
+            # Read state is a convenience: the next note or the socket's close retries.
+            logger.exception("writing read state failed")
+
+
+_trackers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, ReadTracker] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def get_tracker() -> ReadTracker:
+    """This process's tracker (one per event loop: tests run several loops)."""
+    loop = asyncio.get_running_loop()
+    tracker = _trackers.get(loop)
+    if tracker is None:
+        tracker = _trackers[loop] = ReadTracker()
+    return tracker
