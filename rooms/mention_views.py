@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from config.http import AuthedRequest
 from rooms import access, unread
 
 MENTIONS_SHOWN = 50
@@ -14,7 +15,7 @@ MENTIONS_SHOWN = 50
 
 @login_required
 @require_GET
-def mentions(request: HttpRequest) -> HttpResponse:
+def mentions(request: AuthedRequest) -> HttpResponse:
     found = unread.mentions_of(
         request.user, rooms=access.readable_rooms(request.user), limit=MENTIONS_SHOWN
     )

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
+
+if TYPE_CHECKING:
+    from users.models import User
 
 
 class Room(models.Model):
@@ -116,7 +120,7 @@ class Message(models.Model):
     created_seq = models.BigIntegerField(default=0)
     seq = models.BigIntegerField(default=0)
     # Who the text mentions (kept by the message services, see rooms/mentions.py).
-    mentions = models.ManyToManyField(
+    mentions: models.ManyToManyField[User, Mention] = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Mention", related_name="mentioned_in", blank=True
     )
 

@@ -16,6 +16,6 @@ def read_until_now(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("rooms", "0005_mentions")]
+    dependencies = [("rooms", "0006_mentions")]
 
     operations = [migrations.RunPython(read_until_now, migrations.RunPython.noop)]
