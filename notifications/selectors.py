@@ -6,9 +6,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from allauth.account.models import EmailAddress
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from rooms.models import Membership, Message, Room
+from rooms.models import Membership, Mention, Message, Room
 
 if TYPE_CHECKING:
     from users.models import User
@@ -28,12 +28,8 @@ def email_address_for(user: User) -> str | None:
 
 
 def mentioned_user_ids(message: Message) -> set[int]:
-    """People the message mentions. Mentions arrive with the read-state work; none until then."""
-    return set()
-
-
-def message_mentions(message: Message, user_id: int) -> bool:
-    return user_id in mentioned_user_ids(message)
+    """People the message mentions (rooms.mentions keeps them, readers of the room only)."""
+    return set(Mention.objects.filter(message_id=message.pk).values_list("user_id", flat=True))
 
 
 def recipient_ids(message: Message) -> list[int]:
@@ -77,8 +73,9 @@ def batch_messages(
     if level == Level.NOTHING:
         return messages.none()
     if level == Level.MENTIONS:
-        ids = [m.pk for m in messages if message_mentions(m, user.pk)]
-        return messages.filter(pk__in=ids)
+        return messages.filter(
+            Exists(Mention.objects.filter(message_id=OuterRef("pk"), user_id=user.pk))
+        )
     return messages
 
 
