@@ -208,7 +208,7 @@ def message_edit(request: AuthedRequest, slug: str, message_id: int) -> HttpResp
     room = access.room_or_404(slug=slug, user=request.user)
     if request.method == "GET":
         message = selectors.message_in_room(room=room, message_id=message_id)
-        if message is None or message.author_id != request.user.pk or message.is_deleted:
+        if message is None or not services.can_edit(user=request.user, message=message):
             return _error_response(
                 request, room, services.NOT_ALLOWED_EDIT, 403, message_id=message_id
             )
