@@ -167,6 +167,27 @@ def storm_table(storm: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+CROWD_ROWS = [
+    ("opened", "opened", "{:.0f}"),
+    ("failed", "failed (after 10 retries)", "{:.0f}"),
+    ("refused", "attempts refused at once (retried)", "{:.0f}"),
+    ("dropped", "attempts dropped past the connect timeout", "{:.0f}"),
+    ("seconds", "seconds for all", "{:.1f}"),
+    ("handshakes_per_s", "handshakes accepted per s", "{:.0f}"),
+    ("server_cpu_ms_per_handshake", "server CPU ms per handshake", "{:.1f}"),
+]
+
+
+def crowd_table(crowd: dict[str, Any]) -> str:
+    medians = crowd["median"]
+    variants = list(medians)
+    lines = ["| figure | " + " | ".join(variants) + " |", "|" + "---|" * (len(variants) + 1)]
+    for key, label, pattern in CROWD_ROWS:
+        lines.append("| " + " | ".join([label] + [_fmt(medians[v].get(key), pattern)
+                                                  for v in variants]) + " |")
+    return "\n".join(lines)
+
+
 def history_lines(e: dict[str, Any]) -> str:
     lines = ["| room | messages | request | queries | median ms (in process) | "
              "median ms (through Daphne) |", "|---|---|---|---|---|---|"]
@@ -206,6 +227,10 @@ def markdown(results: dict[str, Any]) -> str:
         out += ["## (d) idle capacity", "", capacity_table(results["d"]), ""]
     if "f" in results:
         out += ["## (f) reconnect storm", "", storm_table(results["f"]), ""]
+    if "g" in results:
+        first = next(iter(results["g"]["median"].values()))
+        out += [f"## (g) {first['clients']:.0f} handshakes, {first['in_flight']:.0f} in flight",
+                "", crowd_table(results["g"]), ""]
     if "e" in results:
         out += ["## (e) history", "", history_lines(results["e"]), "",
                 "Plan of the 'older' query:", "", "```", results["e"]["older_plan"], "```", ""]

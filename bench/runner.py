@@ -7,6 +7,7 @@ Scenarios (docs/performance.md explains each):
   d  idle capacity: connections up to 5,000 on one process; memory each; CPU at rest
   e  room page and "load older" with 100,000 messages of history
   f  reconnect storm: 2,000 clients in rooms of 50, the process killed and restarted
+  g  handshakes under concurrency: 2,000 handshakes, 500 in flight at once
   s  search: 1,000,000 messages in 1,000 rooms, a reader of 50 (bench/search.py)
 """
 
@@ -34,8 +35,8 @@ RATE_LIMIT = "100000"  # per user per window: senders must never be refused
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scenarios", default="abcdefs",
-                        help="which scenarios to run, e.g. 'b' or 'abe' (default: abcdefs)")
+    parser.add_argument("--scenarios", default="abcdefgs",
+                        help="which scenarios to run, e.g. 'b' or 'abe' (default: abcdefgs)")
     parser.add_argument("--quick", action="store_true",
                         help="one short run of each (a smoke test, numbers not comparable)")
     parser.add_argument("--runs", type=int, help="runs per scenario a/b (default 3; quick 1)")
@@ -205,6 +206,19 @@ def run_storm(setup: drive.Setup, variants: list[str], clients: int, runs: int,
     return {"runs": per_variant, "median": {v: median_of(rs) for v, rs in per_variant.items()}}
 
 
+def run_crowd(setup: drive.Setup, variants: list[str], clients: int, in_flight: int,
+              runs: int) -> dict[str, Any]:
+    per_variant: dict[str, list[dict[str, Any]]] = {v: [] for v in variants}
+    for i in range(runs):
+        for variant in rotate(variants, i):
+            r = storm.crowd(setup, variant, clients=clients, in_flight=in_flight)
+            per_variant[variant].append(r)
+            print(f"g run {i + 1} {variant:>9}: {r['opened']}/{clients} open, {r['failed']} "
+                  f"failed, {r['handshakes_per_s']:.0f}/s, {r['server_cpu_ms_per_handshake']:.1f}"
+                  f" ms CPU each, attempts {r['attempts']}", flush=True)
+    return {"runs": per_variant, "median": {v: median_of(rs) for v, rs in per_variant.items()}}
+
+
 def run_history(setup: drive.Setup, messages: int, repeat: int) -> dict[str, Any]:
     result = django_script("bench.history", ["--messages", str(messages), "--repeat",
                                              str(repeat)], setup.env)
@@ -258,7 +272,7 @@ def main(argv: list[str] | None = None) -> None:
     results: dict[str, Any] = {"info": info}
     try:
         users = 200
-        rooms = storm.rooms_for(args.storm_clients) if "f" in scenarios else 0
+        rooms = storm.rooms_for(args.storm_clients) if {"f", "g"} & scenarios else 0
         info["setup"] = django_script(
             "bench.dbsetup", ["--users", str(users), "--rooms", str(rooms)], env
         )
@@ -297,10 +311,12 @@ def main(argv: list[str] | None = None) -> None:
         if "d" in scenarios:
             target = min(args.capacity, 1000) if quick else args.capacity
             results["d"] = run_capacity(setup, ramp_variants, target, 10.0 if quick else 20.0)
+        storm_variants = [v.strip() for v in args.storm_variants.split(",") if v.strip()]
         if "f" in scenarios:
-            storm_variants = [v.strip() for v in args.storm_variants.split(",") if v.strip()]
             results["f"] = run_storm(setup, storm_variants, args.storm_clients, runs,
                                      max_wait=30.0 if quick else 90.0)
+        if "g" in scenarios:
+            results["g"] = run_crowd(setup, storm_variants, args.storm_clients, 500, runs)
         if "e" in scenarios:
             results["e"] = run_history(setup, min(args.history, 10_000) if quick else args.history,
                                        repeat=10 if quick else 30)

@@ -87,3 +87,40 @@ def storm(setup: Setup, variant: str, *, clients: int, max_wait: float, label: s
         for worker in workers:
             worker.stop()
         server.stop()
+
+
+def crowd(setup: Setup, variant: str, *, clients: int, in_flight: int, label: str = "g"
+          ) -> dict[str, Any]:
+    """Scenario g: ``clients`` handshakes, ``in_flight`` of them started at once (each
+    that ends starts the next); a failed one is retried as htmx retries (up to 10 times).
+    Reported: handshakes accepted per second, and what every attempt met."""
+    setup.redis.flush()
+    server = Server(variant, setup.env, log_name=f"{label}-{variant}").start()
+    worker = None
+    try:
+        worker = Worker({
+            **client_options(variant, server.port, room_slug(0)[:-4] + "{room}", setup.cookies),
+            "room_size": ROOM_SIZE, "first_index": 0, "run": random.randrange(10**6),
+            "connect_concurrency": in_flight, "connect_retries": 10,
+        })
+        with Watch({"server": server.pid}) as watch:
+            cpu0 = watch.cpu()
+            started = time.monotonic()
+            [reply] = call_all([worker], [{"cmd": "open", "count": clients}])
+            seconds = time.monotonic() - started
+            cpu1 = watch.cpu()
+        attempts = reply["attempts"]
+        return {
+            "variant": variant, "clients": clients, "in_flight": in_flight,
+            "opened": reply["ok"], "failed": reply["failed"], "seconds": seconds,
+            "handshakes_per_s": reply["ok"] / seconds,
+            "refused": sum(n for k, n in attempts.items() if k.startswith("HTTP")),
+            "dropped": attempts.get("no valid HTTP response", 0) + attempts.get("timeout", 0),
+            "attempts": attempts,
+            "server_cpu_ms_per_handshake": 1000 * (cpu1["server"] - cpu0["server"])
+            / max(1, reply["ok"]),
+        }
+    finally:
+        if worker is not None:
+            worker.stop()
+        server.stop()
