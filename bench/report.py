@@ -96,7 +96,7 @@ def ramp_table(ramp: dict[str, Any]) -> str:
 def capacity_table(cap: dict[str, Any]) -> str:
     rows = [
         ("opened", "connections opened", "{:.0f}"),
-        ("failed", "failed (after 2 retries)", "{:.0f}"),
+        ("failed", "failed (after 10 retries)", "{:.0f}"),
         ("retries", "handshakes retried", "{:.0f}"),
         ("still_open_after_rest", "still open after the rest", "{:.0f}"),
         ("rss_idle_mb", "RSS before connections (MB)", "{:.1f}"),
