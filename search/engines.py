@@ -16,7 +16,7 @@ names and foreign words intact but make every plural a miss. See search/schema.p
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.contrib.postgres.search import (
     SearchHeadline,
@@ -55,7 +55,9 @@ class Engine(Protocol):
         """Ids of one page of matches (best or newest first) and how many match in all."""
         ...
 
-    def snippets(self, ids: list[int], query: ParsedQuery) -> dict[int, str]: ...
+    def hits(self, ids: list[int], query: ParsedQuery) -> list[tuple[Message, str]]:
+        """The messages ``ids``, in that order, each with its marked snippet."""
+        ...
 
     def only_stop_words(self, query: ParsedQuery) -> bool: ...
 
@@ -89,15 +91,16 @@ class PostgresEngine:
         return window_page(messages, by_rank=by_rank, offset=offset, limit=limit,
                            fence=" OFFSET 0")
 
-    def snippets(self, ids: list[int], query: ParsedQuery) -> dict[int, str]:
+    def hits(self, ids: list[int], query: ParsedQuery) -> list[tuple[Message, str]]:
         headline = SearchHeadline(
             "body", self._tsquery(query), config=schema.LANGUAGE,
             start_sel=MARK_START, stop_sel=MARK_END,
             max_words=SNIPPET_WORDS, min_words=SNIPPET_WORDS // 2, max_fragments=2,
             fragment_delimiter=" … ",
         )
-        rows = Message.objects.filter(pk__in=ids).annotate(snippet=headline)
-        return dict(rows.values_list("pk", "snippet"))
+        # The messages and their snippets in one query.
+        rows = messages_in_order(ids, annotate={"snippet": headline})
+        return [(m, m.snippet) for m in rows]  # type: ignore[attr-defined]
 
     def only_stop_words(self, query: ParsedQuery) -> bool:
         # Ask the dictionary itself: its parser splits "it's" into two stop words.
@@ -170,7 +173,7 @@ class SqliteEngine:
             before_params=[fts5_expression(query)], join="JOIN ranks ON ranks.id = hits.id",
         )
 
-    def snippets(self, ids: list[int], query: ParsedQuery) -> dict[int, str]:
+    def hits(self, ids: list[int], query: ParsedQuery) -> list[tuple[Message, str]]:
         table = schema.FTS_TABLE
         marks = ", ".join(["%s"] * len(ids))
         with connection.cursor() as cursor:
@@ -179,10 +182,18 @@ class SqliteEngine:
                 f"WHERE {table} MATCH %s AND rowid IN ({marks})",
                 [MARK_START, MARK_END, SNIPPET_WORDS, fts5_expression(query), *ids],
             )
-            return dict(cursor.fetchall())
+            snippets = dict(cursor.fetchall())
+        return [(m, snippets.get(m.pk) or m.body) for m in messages_in_order(ids)]
 
     def only_stop_words(self, query: ParsedQuery) -> bool:
         return fts5_expression(query) == ""
+
+
+def messages_in_order(ids: list[int], annotate: dict[str, Any] | None = None) -> list[Message]:
+    """The messages ``ids`` with their room and author, in the order of ``ids``."""
+    rows = Message.objects.select_related("room", "author").filter(pk__in=ids)
+    by_id = {m.pk: m for m in rows.annotate(**(annotate or {}))}
+    return [by_id[pk] for pk in ids if pk in by_id]
 
 
 def window_page(

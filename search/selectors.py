@@ -17,7 +17,7 @@ from django.utils.text import Truncator
 from rooms.access import readable_rooms, room_for_user
 from rooms.models import Message
 from rooms.selectors import with_titles
-from search.engines import MARK_END, MARK_START, engine
+from search.engines import MARK_END, MARK_START, engine, messages_in_order
 from search.query import ParsedQuery, parse
 from users.models import User
 
@@ -125,16 +125,14 @@ def message_search(*, user: User, q: str, sort: str = "relevance", page: int = 1
         count = messages.count()
     if not count and parsed.has_words and search.only_stop_words(parsed):
         return Results(q=q, sort=sort, state=STOP_WORDS_ONLY)
-    by_id = Message.objects.select_related("room", "author").in_bulk(ids)
-    rows = [by_id[pk] for pk in ids]
-    rooms = {m.room_id: m.room for m in rows}  # one instance per room, titled for this user
-    for message in rows:
-        message.room = rooms[message.room_id]
-    with_titles(list(rooms.values()), viewer=user)
-    if parsed.has_words and rows:
-        marked = search.snippets([m.pk for m in rows], parsed)
-        hits = [Hit(m, highlighted(marked.get(m.pk) or m.body)) for m in rows]
+    if parsed.has_words and ids:
+        found = search.hits(ids, parsed)
+        hits = [Hit(m, highlighted(snippet or m.body)) for m, snippet in found]
     else:
-        hits = [Hit(m, _plain_snippet(m.body)) for m in rows]
+        hits = [Hit(m, _plain_snippet(m.body)) for m in messages_in_order(ids)]
+    rooms = {h.message.room_id: h.message.room for h in hits}  # one instance per room,
+    for hit in hits:  # titled for this user (a direct conversation: the other people)
+        hit.message.room = rooms[hit.message.room_id]
+    with_titles(list(rooms.values()), viewer=user)
     return Results(q=q, sort=sort, page=page, hits=hits, count=count,
                    ranked=parsed.has_words)
