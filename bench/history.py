@@ -44,10 +44,11 @@ def fill(slug: str, name: str, count: int) -> tuple[int, int, float]:
                 rows = []
                 for i in range(first, min(first + batch, count)):
                     seq += 1
+                    body = f"History message {i}: the quick brown fox jumps over the lazy dog."
                     rows.append(Message(
-                        room=room, author=authors[i % len(authors)],
-                        body=f"History message {i}: the quick brown fox jumps over the lazy dog.",
-                        created_seq=seq, seq=seq,
+                        room=room, author=authors[i % len(authors)], body=body,
+                        # What rooms.formatting renders for this plain text.
+                        body_html=f"<p>{body}</p>", created_seq=seq, seq=seq,
                     ))
                 created = Message.objects.bulk_create(rows)
                 # created_at is auto_now_add: spread it out so the history looks real.

@@ -35,6 +35,7 @@ from rooms.presence import get_store
 from rooms.presence_events import recent_presence_html, schedule_presence_broadcast
 from rooms.readstate import get_tracker
 from rooms.sweep import get_sweep
+from rooms.timeline import zone_of
 from rooms.typing import Typist
 from users.models import User
 
@@ -224,7 +225,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self._catch_up(decision.seq)
         elif decision.step is Step.REDRAW:
             seq, frame = await database_sync_to_async(render.fitting_reset_frame)(
-                room=self.room, smaller_page=self.delivery.smaller_page
+                room=self.room, smaller_page=self.delivery.smaller_page, tz=zone_of(self.user)
             )
             self.delivery.redrawn(seq)
             await self.send(text_data=frame)
@@ -243,7 +244,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         html = ""
         if decision.step is Step.RENDER:
             html = await database_sync_to_async(render.catchup_frame)(
-                messages, after=after, seq=decision.seq
+                messages, after=after, seq=decision.seq, tz=zone_of(self.user)
             )
             decision = self.delivery.rendered(seq=decision.seq, size=len(html.encode()))
         await self._carry_out(decision, html=html)

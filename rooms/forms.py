@@ -95,6 +95,8 @@ class MessageIdField(forms.IntegerField):
 
 class MessageForm(forms.Form):
     body = BodyField()
+    # The message this one answers (the composer's "Replying to").
+    reply_to = MessageIdField(required=False)
 
 
 class MessageEditForm(forms.Form):
@@ -104,6 +106,16 @@ class MessageEditForm(forms.Form):
 
 class MessageDeleteForm(forms.Form):
     message_id = MessageIdField()
+
+
+class ReactForm(forms.Form):
+    message_id = MessageIdField()
+    emoji = forms.CharField(max_length=8, error_messages={"required": "Choose a reaction."})
+
+
+class ReplyForm(forms.Form):
+    # Empty: cancel the reply.
+    message_id = MessageIdField(required=False)
 
 
 class SyncForm(forms.Form):

@@ -10,6 +10,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 
 if TYPE_CHECKING:
+    from rooms.timeline import TimeVariant
     from users.models import User
 
 
@@ -113,6 +114,15 @@ class Message(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messages"
     )
     body = models.TextField(blank=True)
+    # The body's Markdown, rendered and sanitised once when saved (rooms.formatting).
+    body_html = models.TextField(blank=True, default="")
+    # The message this one answers; it stays linked when the original is deleted.
+    reply_to = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies"
+    )
+    # Same author as the message before, within a few minutes: drawn without the name.
+    # Decided once, when the message is created, so every render agrees.
+    continues = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
@@ -123,6 +133,12 @@ class Message(models.Model):
     mentions: models.ManyToManyField[User, Mention] = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Mention", related_name="mentioned_in", blank=True
     )
+
+    # Set when a message is drawn (rooms.timeline), never stored: its day separator
+    # for one reader, or for a live event the zones that see one and its time per zone.
+    day: str = ""
+    day_zones: str = ""
+    time_variants: list[TimeVariant] | None = None
 
     class Meta:
         ordering = ["id"]
@@ -139,9 +155,8 @@ class Message(models.Model):
         return f"{self.author_id}@{self.room_id}#{self.pk}"
 
     def get_absolute_url(self) -> str:
-        """Where a link to this message goes (search results): the room's history
-        ending at this message."""
-        return f"{self.room.get_absolute_url()}?before={self.pk + 1}#msg-{self.pk}"
+        """The permalink (rooms:message), pointing the browser at the message itself."""
+        return f"{_messages_url(self.room.slug)}{self.pk}/#msg-{self.pk}"
 
     def get_edit_url(self) -> str:  # rooms:message_edit
         return f"{_messages_url(self.room.slug)}{self.pk}/edit/"
@@ -173,3 +188,31 @@ class Mention(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} in {self.message_id}"
+class Reaction(models.Model):
+    """One person's emoji on one message. Changing it bumps the message's ``seq``."""
+
+    class Emoji(models.TextChoices):
+        THUMBS_UP = "👍", "thumbs up"
+        HEART = "❤️", "heart"
+        JOY = "😂", "laughing"
+        PARTY = "🎉", "party"
+        WOW = "😮", "surprised"
+        SAD = "😢", "sad"
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reactions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reactions"
+    )
+    emoji = models.CharField(max_length=8, choices=Emoji.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message", "user", "emoji"], name="reaction_message_user_emoji"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.emoji} by {self.user_id} on {self.message_id}"

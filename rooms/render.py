@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Sequence
+from datetime import tzinfo
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils import timezone
 
-from rooms import selectors
+from rooms import selectors, timeline
 
 if TYPE_CHECKING:
     from rooms.models import Message, Room
+    from rooms.selectors import Page
 
 ROOM_TEMPLATE = "rooms/room.html"
 
@@ -27,8 +30,20 @@ def message_html(message: Message, *, oob: bool = False) -> str:
     return render_to_string(f"{ROOM_TEMPLATE}#message", {"message": message, "oob": oob})
 
 
+def _for_everyone(message: Message, *, append: bool) -> None:
+    """Drawn once for readers in every zone: one time per local rendering, and the
+    zones in which a day starts with this message (rooms/timeline.py)."""
+    zones = timeline.audience_zones()
+    message.time_variants = timeline.time_variants(message.created_at, zones)
+    if append:
+        previous = timeline.previous_created_at(message)
+        message.day_zones = timeline.separator_zones(message.created_at, previous, zones)
+
+
 def event_frame(message: Message, *, append: bool) -> str:
-    """The frame for one change: a new message is appended, a changed one replaced."""
+    """The frame for one change: a new message is appended, a changed one replaced.
+    Rendered once and sent to everyone in the room."""
+    _for_everyone(message, append=append)
     return render_to_string(
         f"{ROOM_TEMPLATE}#event-frame",
         {"appended": [message] if append else [], "replaced": [] if append else [message],
@@ -36,30 +51,40 @@ def event_frame(message: Message, *, append: bool) -> str:
     )
 
 
-def catchup_frame(messages: Iterable[Message], *, after: int, seq: int) -> str:
-    """Everything changed after ``after``: new messages appended in order, others replaced."""
+def catchup_frame(
+    messages: Iterable[Message], *, after: int, seq: int, tz: tzinfo
+) -> str:
+    """Everything changed after ``after``: new messages appended in order, others
+    replaced. Drawn for one socket, in its reader's zone ``tz``."""
     appended: list[Message] = []
     replaced: list[Message] = []
     for message in messages:
         (appended if message.created_seq > after else replaced).append(message)
     appended.sort(key=lambda m: m.pk)
-    return render_to_string(
-        f"{ROOM_TEMPLATE}#event-frame",
-        {"appended": appended, "replaced": replaced, "seq": seq},
-    )
+    with timezone.override(tz):
+        if appended:
+            previous = timeline.previous_created_at(appended[0])
+            timeline.mark_days(appended, previous=previous)
+        return render_to_string(
+            f"{ROOM_TEMPLATE}#event-frame",
+            {"appended": appended, "replaced": replaced, "seq": seq},
+        )
 
 
-def reset_frame(*, room: Room, messages: Sequence[Message], has_more: bool, seq: int) -> str:
-    """Replace the whole message list with the latest page (gap too large to replay)."""
-    return render_to_string(
-        f"{ROOM_TEMPLATE}#reset-frame",
-        {"room": room, "messages": messages, "has_more": has_more, "seq": seq,
-         "oldest_id": messages[0].pk if messages else None},
-    )
+def reset_frame(*, room: Room, page: Page, seq: int, tz: tzinfo) -> str:
+    """Replace the whole message list with the latest page (gap too large to replay),
+    drawn for one socket, in its reader's zone ``tz``."""
+    with timezone.override(tz):
+        timeline.mark_days(page.messages, previous=page.previous_at)
+        return render_to_string(
+            f"{ROOM_TEMPLATE}#reset-frame",
+            {"room": room, "messages": page.messages, "has_more": page.has_more, "seq": seq,
+             "oldest_id": page.oldest_id},
+        )
 
 
 def fitting_reset_frame(
-    *, room: Room, smaller_page: Callable[..., int | None]
+    *, room: Room, smaller_page: Callable[..., int | None], tz: tzinfo
 ) -> tuple[int, str]:
     """(room seq, a reset frame of the latest page as of that seq), shrunk by
     ``smaller_page(limit=, size=)`` (``rooms.delivery``) until it fits one frame."""
@@ -67,7 +92,7 @@ def fitting_reset_frame(
     limit = settings.CHAT_PAGE_SIZE
     while True:
         page = selectors.message_page(room=room, max_seq=seq, limit=limit)
-        html = reset_frame(room=room, messages=page.messages, has_more=page.has_more, seq=seq)
+        html = reset_frame(room=room, page=page, seq=seq, tz=tz)
         smaller = smaller_page(limit=limit, size=len(html.encode()))
         if smaller is None:
             return seq, html
@@ -99,6 +124,9 @@ def message_error_html(message: str) -> str:
 def new_composer_key() -> str:
     """The idempotency key of the next message composed (``Message.client_key``)."""
     return uuid.uuid4().hex
+def reply_frame(reply: Message | None) -> str:
+    """For one socket: show "Replying to ..." above its composer, or clear it."""
+    return render_to_string(f"{ROOM_TEMPLATE}#reply-frame", {"reply": reply, "error": ""})
 
 
 def composer_reset_frame() -> str:

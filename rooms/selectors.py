@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.db.models import Prefetch, QuerySet
 
 from rooms import access
-from rooms.models import Membership, Message, Room
+from rooms.models import Membership, Message, Reaction, Room
 
 if TYPE_CHECKING:
 
@@ -19,6 +21,8 @@ if TYPE_CHECKING:
 class Page:
     messages: list[Message]  # oldest first
     has_more: bool
+    # When the message just before the first one was written (its day separator).
+    previous_at: datetime | None = None
 
     @property
     def oldest_id(self) -> int | None:
@@ -51,6 +55,14 @@ def with_titles(rooms: list[Room], *, viewer: User) -> list[Room]:
     for pk, room in direct.items():
         room.title = ", ".join(names[pk]) or "Only you"
     return rooms
+def _drawn(qs: QuerySet[Message]) -> QuerySet[Message]:
+    """Everything a message partial draws: author, room, the quoted message and its
+    author, and reactions with their users (one more query for the whole page)."""
+    return qs.select_related(
+        "author", "room", "reply_to__author", "reply_to__room"
+    ).prefetch_related(
+        "mentions", Prefetch("reactions", queryset=Reaction.objects.select_related("user"))
+    )
 
 
 def message_page(
@@ -63,34 +75,42 @@ def message_page(
     cursor it carries agree about what the client has seen.
     """
     limit = limit or settings.CHAT_PAGE_SIZE
-    qs = Message.objects.filter(room_id=room.pk).select_related("author", "room").prefetch_related(
-        "mentions"
-    )
+    qs = _drawn(Message.objects.filter(room_id=room.pk))
     if before_id is not None:
         qs = qs.filter(id__lt=before_id)
     if max_seq is not None:
         qs = qs.filter(created_seq__lte=max_seq)
     rows = list(qs.order_by("-id")[: limit + 1])
-    return Page(messages=rows[:limit][::-1], has_more=len(rows) > limit)
+    has_more = len(rows) > limit
+    return Page(
+        messages=rows[:limit][::-1], has_more=has_more,
+        previous_at=rows[limit].created_at if has_more else None,
+    )
+
+
+def message_page_after(*, room: Room, after_id: int, max_seq: int, limit: int) -> Page:
+    """The ``limit`` messages after ``after_id`` up to room event ``max_seq``;
+    ``has_more`` says whether newer ones exist (two queries)."""
+    rows = list(
+        _drawn(Message.objects.filter(room_id=room.pk, id__gt=after_id, created_seq__lte=max_seq))
+        .order_by("id")[: limit + 1]
+    )
+    previous_at = (
+        Message.objects.filter(room_id=room.pk, id__lte=after_id).order_by("-id")
+        .values_list("created_at", flat=True).first()
+    )
+    return Page(messages=rows[:limit], has_more=len(rows) > limit, previous_at=previous_at)
 
 
 def messages_changed_after(*, room_id: int, seq: int, limit: int) -> list[Message]:
     """Messages whose latest change came after room event ``seq``, in event order."""
     return list(
-        Message.objects.filter(room_id=room_id, seq__gt=seq)
-        .select_related("author", "room")
-        .prefetch_related("mentions")
-        .order_by("seq")[:limit]
+        _drawn(Message.objects.filter(room_id=room_id, seq__gt=seq)).order_by("seq")[:limit]
     )
 
 
 def message_in_room(*, room: Room, message_id: int) -> Message | None:
-    return (
-        Message.objects.filter(room_id=room.pk, pk=message_id)
-        .select_related("author", "room")
-        .prefetch_related("mentions")
-        .first()
-    )
+    return _drawn(Message.objects.filter(room_id=room.pk, pk=message_id)).first()
 
 
 def room_seq(*, room_id: int) -> int:

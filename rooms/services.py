@@ -19,7 +19,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from notifications.services import notifications_schedule
-from rooms import access, broadcast, membership, mentions, ratelimit
+from rooms import access, broadcast, membership, mentions, ratelimit, timeline
+from rooms.formatting import render_markdown
 from rooms.forms import ROOM_EXISTS, MessageForm, RoomForm, public_name_taken
 from rooms.models import Membership, Message, Room
 
@@ -30,9 +31,10 @@ NOT_ALLOWED_EDIT = "You are not allowed to edit someone else's message."
 NOT_ALLOWED_CHANGE = "You are not allowed to change that message."
 NOT_ALLOWED_DELETE = "You are not allowed to delete that message."
 ALREADY_DELETED = "That message has already been deleted."
+REPLY_GONE = "The message you are replying to was deleted."
 
 
-def _check_can_read(*, room: Room, user: User) -> None:
+def check_can_read(*, room: Room, user: User) -> None:
     """Re-checked by every change: a socket opened before its user was removed (or
     deactivated) must not go on writing. No query for public rooms."""
     if not access.can_read(room=room, user=user):
@@ -46,7 +48,7 @@ def _clean_body(body: object) -> str:
     return form.cleaned_data["body"]
 
 
-def _next_seq(room_id: int) -> int:
+def next_seq(room_id: int) -> int:
     """Take the room's next event number. Locks the room row until commit."""
     Room.objects.filter(pk=room_id).update(
         last_seq=F("last_seq") + 1, last_activity_at=timezone.now()
@@ -54,7 +56,7 @@ def _next_seq(room_id: int) -> int:
     return Room.objects.values_list("last_seq", flat=True).get(pk=room_id)
 
 
-def _message_for_change(*, room: Room, message_id: int) -> Message:
+def message_for_change(*, room: Room, message_id: int) -> Message:
     """The message, locked, if it belongs to ``room``; PermissionDenied otherwise.
 
     A message of another room and a message that does not exist look the same to
@@ -122,15 +124,33 @@ def room_create(*, creator: User, name: str, private: bool = False) -> Room:
     raise ValidationError(ROOM_EXISTS, code="duplicate")
 
 
-def message_create(*, room: Room, author: User, body: object) -> Message:
+def _reply_target(*, room: Room, message_id: int | None) -> int | None:
+    """The id of the message answered, if it is a live message of this room."""
+    if message_id is None:
+        return None
+    target = Message.objects.filter(pk=message_id, room_id=room.pk).values("deleted_at").first()
+    if target is None or target["deleted_at"] is not None:
+        raise ValidationError(REPLY_GONE)
+    return message_id
+
+
+def message_create(
+    *, room: Room, author: User, body: object, reply_to_id: int | None = None
+) -> Message:
     body = _clean_body(body)
-    _check_can_read(room=room, user=author)
+    check_can_read(room=room, user=author)
+    reply_to_id = _reply_target(room=room, message_id=reply_to_id)
     ratelimit.hit(key=f"msg:{author.pk}")
     mentioned = mentions.mentionable_users(room=room, text=body)
+    # Outside the room lock: it is the slow part.
+    body_html = render_markdown(body, mentioned=mentioned)
     with transaction.atomic():
-        seq = _next_seq(room.pk)
+        seq = next_seq(room.pk)
         message = Message.objects.create(
-            room_id=room.pk, author=author, body=body, created_seq=seq, seq=seq
+            room_id=room.pk, author=author, body=body, body_html=body_html,
+            reply_to_id=reply_to_id, created_seq=seq, seq=seq,
+            # The room row is locked: the newest message now is the one before this.
+            continues=timeline.continues_previous(room_id=room.pk, author_id=author.pk),
         )
         mentions.mentions_save(message=message, users=mentioned)
         transaction.on_commit(lambda: broadcast.message_created(message.pk))
@@ -143,22 +163,22 @@ def message_create(*, room: Room, author: User, body: object) -> Message:
 
 def message_edit(*, room: Room, user: User, message_id: int, body: object) -> Message:
     body = _clean_body(body)
-    _check_can_read(room=room, user=user)
+    check_can_read(room=room, user=user)
     with transaction.atomic():
-        message = _message_for_change(room=room, message_id=message_id)
+        message = message_for_change(room=room, message_id=message_id)
         if not can_edit(user=user, message=message):
             own = message.author_id == user.pk
             raise PermissionDenied(ALREADY_DELETED if own else NOT_ALLOWED_EDIT)
         if message.body == body:
             return message
         ratelimit.hit(key=f"msg:{user.pk}")
+        mentioned = mentions.mentionable_users(room=room, text=body)
         message.body = body
+        message.body_html = render_markdown(body, mentioned=mentioned)
         message.edited_at = timezone.now()
-        message.seq = _next_seq(room.pk)
-        message.save(update_fields=["body", "edited_at", "seq"])
-        mentions.mentions_save(
-            message=message, users=mentions.mentionable_users(room=room, text=body)
-        )
+        message.seq = next_seq(room.pk)
+        message.save(update_fields=["body", "body_html", "edited_at", "seq"])
+        mentions.mentions_save(message=message, users=mentioned)
         transaction.on_commit(lambda: broadcast.message_changed(message.pk))
     return message
 
@@ -174,17 +194,18 @@ def can_delete(*, user: User, message: Message, room: Room) -> bool:
 
 
 def message_delete(*, room: Room, user: User, message_id: int) -> Message:
-    _check_can_read(room=room, user=user)
+    check_can_read(room=room, user=user)
     with transaction.atomic():
-        message = _message_for_change(room=room, message_id=message_id)
+        message = message_for_change(room=room, message_id=message_id)
         if not can_delete(user=user, message=message, room=room):
             raise PermissionDenied(NOT_ALLOWED_DELETE)
         if message.is_deleted:
             raise PermissionDenied(ALREADY_DELETED)
-        # Keep the row for the tombstone; the text itself is gone.
-        message.body = ""
+        # Keep the row for the tombstone (and for replies); the text and reactions are gone.
+        message.body = message.body_html = ""
         message.deleted_at = timezone.now()
-        message.seq = _next_seq(room.pk)
-        message.save(update_fields=["body", "deleted_at", "seq"])
+        message.seq = next_seq(room.pk)
+        message.save(update_fields=["body", "body_html", "deleted_at", "seq"])
+        message.reactions.all().delete()
         transaction.on_commit(lambda: broadcast.message_changed(message.pk))
     return message

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django.urls import path
 
-from rooms import converters, member_views, views  # noqa: F401  (registers <room:…>)
+# converters registers <room:…>.
+from rooms import converters, history, member_views, transcript, views  # noqa: F401
 
 app_name = "rooms"
 
@@ -18,8 +19,16 @@ urlpatterns = [
     ),
     path("<room:slug>/leave/", member_views.room_leave, name="leave"),
     path("<room:slug>/messages/", views.message_create, name="message_create"),
+    path("<room:slug>/composer/", history.composer_field, name="composer_field"),
+    path("<room:slug>/transcript.txt", transcript.transcript_text, name="transcript_txt"),
+    path("<room:slug>/transcript.json", transcript.transcript_json, name="transcript_json"),
     path("<room:slug>/messages/older/", views.messages_older, name="messages_older"),
-    path("<room:slug>/messages/<int:message_id>/", views.message_detail, name="message_detail"),
+    path("<room:slug>/messages/newer/", history.messages_newer, name="messages_newer"),
+    path("<room:slug>/messages/<int:message_id>/", history.message_permalink, name="message"),
+    path(
+        "<room:slug>/messages/<int:message_id>/fragment/", history.message_fragment,
+        name="message_fragment",
+    ),
     path("<room:slug>/messages/<int:message_id>/edit/", views.message_edit, name="message_edit"),
     path(
         "<room:slug>/messages/<int:message_id>/delete/", views.message_delete,

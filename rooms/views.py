@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.text import slugify
@@ -19,10 +19,19 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import reswap, retarget
 
 from config.http import AuthedRequest
-from rooms import access, direct, membership, presence_events, reading, selectors, services
+from rooms import (
+    access,
+    direct,
+    membership,
+    presence_events,
+    reading,
+    selectors,
+    services,
+    timeline,
+)
 from rooms import render as fragments
 from rooms.forms import ConversationForm, MessageEditForm, MessageForm, RoomForm, first_error
-from rooms.models import Room
+from rooms.models import Message, Room
 from rooms.presence import get_store
 from rooms.ratelimit import RateLimited
 
@@ -56,6 +65,23 @@ def _room_page(
     # reaches the tab through the socket's catch-up, exactly once.
     seq = room.last_seq
     page = selectors.message_page(room=room, max_seq=seq, before_id=before_id)
+    newest = page.messages[-1] if page.messages else None
+    return render_room_page(
+        request, room, page=page, seq=seq, error=error, status=status,
+        # An older page (no script's "Load older messages") is history, not live.
+        history=before_id is not None, has_newer=before_id is not None, newest=newest,
+        new_from=new_from,
+    )
+
+
+def render_room_page(
+    request: AuthedRequest, room: Room, *, page: selectors.Page, seq: int, error: str = "",
+    status: int = 200, history: bool = False, has_newer: bool = False,
+    newest: Message | None = None, new_from: int | None = None,
+) -> HttpResponse:
+    """The room page around ``page`` (drawn in the reader's zone, by the middleware)."""
+    selectors.with_titles([room], viewer=request.user)
+    timeline.mark_days(page.messages, previous=page.previous_at)
     online, online_extra = _online_usernames(room)
     reading_context = reading.room_reading(
         room=room, user=request.user, page=page, seq=seq, new_from=new_from
@@ -75,14 +101,16 @@ def _room_page(
             "error": error,
             "composer_key": fragments.new_composer_key(),
             "max_length": settings.CHAT_MESSAGE_MAX_LENGTH,
-            "history_view": before_id is not None,
+            "history": history,
+            "has_newer": has_newer,
+            "newest": newest,
             **reading_context,
         },
         status=status,
     )
 
 
-def _int_param(value: str | None) -> int | None:
+def int_param(value: str | None) -> int | None:
     try:
         number = int(value) if value is not None else None
     except ValueError:
@@ -151,10 +179,9 @@ def room_detail(request: AuthedRequest, slug: str) -> HttpResponse:
     if not room.viewer_is_member:
         # Opening a public room makes you a member (only public rooms get this far).
         membership.membership_join(room=room, user=request.user)
-    selectors.with_titles([room], viewer=request.user)
     return _room_page(
-        request, room, before_id=_int_param(request.GET.get("before")),
-        new_from=_int_param(request.GET.get("new")),
+        request, room, before_id=int_param(request.GET.get("before")),
+        new_from=int_param(request.GET.get("new")),
     )
 
 
@@ -162,10 +189,11 @@ def room_detail(request: AuthedRequest, slug: str) -> HttpResponse:
 @require_GET
 def messages_older(request: AuthedRequest, slug: str) -> HttpResponse:
     room = access.room_or_404(slug=slug, user=request.user)
-    before_id = _int_param(request.GET.get("before"))
+    before_id = int_param(request.GET.get("before"))
     if before_id is None:
         return HttpResponse("Say which message to page back from.", status=400)
     page = selectors.message_page(room=room, before_id=before_id)
+    timeline.mark_days(page.messages, previous=page.previous_at)
     return render(
         request,
         "rooms/room.html#older",
@@ -182,7 +210,10 @@ def message_create(request: AuthedRequest, slug: str) -> HttpResponse:
     try:
         if not form.is_valid():
             raise ValidationError(first_error(form))
-        services.message_create(room=room, author=request.user, body=form.cleaned_data["body"])
+        services.message_create(
+            room=room, author=request.user, body=form.cleaned_data["body"],
+            reply_to_id=form.cleaned_data["reply_to"],
+        )
     except ValidationError as exc:
         return _error_response(request, room, exc.messages[0], 400)
     except RateLimited as exc:
@@ -190,16 +221,6 @@ def message_create(request: AuthedRequest, slug: str) -> HttpResponse:
     if request.htmx:
         return HttpResponse(fragments.composer_reset_frame())
     return redirect(room)
-
-
-@login_required
-@require_GET
-def message_detail(request: AuthedRequest, slug: str, message_id: int) -> HttpResponse:
-    room = access.room_or_404(slug=slug, user=request.user)
-    message = selectors.message_in_room(room=room, message_id=message_id)
-    if message is None:
-        raise Http404("No such message in this room.")
-    return HttpResponse(fragments.message_html(message))
 
 
 @login_required

@@ -1,4 +1,5 @@
-"""htmx requests whose session has ended go to the login page, not into the page."""
+"""Request-wide concerns of signed-in users: htmx requests whose session has ended go
+to the login page, not into the page; every page is drawn in its reader's time zone."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import resolve_url
+from django.utils import timezone
 from django_htmx.http import HttpResponseClientRedirect
 
 from config.http import HtmxRequest
+from rooms.timeline import zone_of
 
 
 class HtmxLoginRedirectMiddleware:
@@ -31,3 +34,18 @@ class HtmxLoginRedirectMiddleware:
             return response
         back_to = request.htmx.current_url_abs_path or resolve_url(settings.LOGIN_REDIRECT_URL)
         return HttpResponseClientRedirect(f"{login_url}?{urlencode({'next': back_to})}")
+
+
+def time_zone_middleware(
+    get_response: Callable[[HttpRequest], HttpResponse],
+) -> Callable[[HttpRequest], HttpResponse]:
+    """Every page is drawn in its reader's time zone (``User.time_zone``)."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            with timezone.override(zone_of(user)):
+                return get_response(request)
+        return get_response(request)
+
+    return middleware

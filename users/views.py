@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from config.http import AuthedRequest
+from rooms import timeline
 from users.forms import ProfileForm
 from users.models import User
 
@@ -22,6 +23,8 @@ def settings_page(request: AuthedRequest) -> HttpResponse:
         form = ProfileForm(data=request.POST, instance=request.user)
         if form.is_valid():
             form.save()
+            # Live messages carry a time for each zone in use: this one may be new.
+            timeline.forget_audience_zones()
             messages.success(request, "Your profile is saved.")
             return redirect("users:settings")
         status = 400

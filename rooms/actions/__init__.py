@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from rooms.actions import messages, sync, typing
+from rooms.actions import conversation, messages, sync, typing
 from rooms.actions.base import Socket
 
 Action = Callable[[Socket, dict[str, Any]], Awaitable[None]]
@@ -34,6 +34,8 @@ ACTIONS: dict[str, Action] = {
     "delete": messages.delete,
     "sync": sync.sync,
     "typing": typing.typing,
+    "react": conversation.react,
+    "reply": conversation.reply,
 }
 
 __all__ = ["ACTIONS", "Action", "Socket"]

@@ -14,7 +14,8 @@ from rooms.forms import MessageDeleteForm, MessageEditForm, MessageForm
 async def send(socket: Socket, data: dict[str, Any]) -> None:
     fields = cleaned(MessageForm, data)
     await database_sync_to_async(services.message_create)(
-        room=socket.room, author=socket.user, body=fields["body"]
+        room=socket.room, author=socket.user, body=fields["body"],
+        reply_to_id=fields["reply_to"],
     )
     # Everyone, the sender included, gets the message from the room's broadcast.
     await socket.send_frame(render.composer_reset_frame())

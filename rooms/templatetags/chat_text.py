@@ -1,4 +1,8 @@
-"""Message text to HTML: escaped, links clickable, nothing else."""
+"""Template helpers for drawing messages.
+
+Message text is not formatted here: its HTML is rendered and sanitised once, when the
+message is saved (rooms/formatting.py), and stored in ``Message.body_html``.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from typing import TYPE_CHECKING
 from django import template
 from django.urls import NoReverseMatch, reverse
 from django.utils.dateformat import format as date_format
-from django.utils.html import Urlizer, format_html
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.timezone import localtime, now
 
@@ -17,17 +21,24 @@ from rooms.mentions import MENTION_RE, mention_map
 if TYPE_CHECKING:
     from rooms.models import Message
 
+if TYPE_CHECKING:
+    from rooms.models import Message
+    from rooms.reactions import Summary
+
 register = template.Library()
 
 
-class _ChatUrlizer(Urlizer):
-    # Links in other people's text: no referrer, no opener, never followed by crawlers.
-    url_template = (
-        '<a href="{href}" rel="nofollow noopener noreferrer" target="_blank"{attrs}>{url}</a>'
-    )
+@register.simple_tag
+def reaction_choices() -> list[tuple[str, str]]:
+    """The reactions offered, as (emoji, name): the list the service accepts."""
+    from rooms.models import Reaction
+
+    return Reaction.Emoji.choices
 
 
-_urlize = _ChatUrlizer()
+@register.filter
+def reaction_summaries(message: Message) -> list[Summary]:
+    """The message's reaction buttons (its reactions come prefetched with their users)."""
 
 
 def _profile_url(username: str) -> str:
@@ -68,15 +79,13 @@ def chat_text(
         position = match.end()
     parts.append(_text_html(value[position:]))
     return SafeString("".join(parts))
+    return summarize(list(message.reactions.all()))
 
 
 @register.filter
 def chat_time(value: datetime) -> str:
-    """A short, readable time: "14:05" today, "3 Nov, 14:05" this year, else with the year.
-
-    Rendered once for every viewer, so "today" is the server's (UTC) day; the
-    exact instant is in the ``<time datetime>`` attribute beside it.
-    """
+    """A short time in the reader's zone: "14:05" today, "3 Nov, 14:05" this year, else
+    with the year (pages are drawn per reader; see rooms/timeline.py)."""
     if value is None:
         return ""
     value = localtime(value)

@@ -29,7 +29,7 @@ async def test_a_dropped_room_event_arrives_at_the_next_heartbeat(
         monkeypatch.setattr(broadcast, "_send", sent)
 
         frame = await receive_until(ws, "lost on the way", timeout=5)
-        assert f'id="msg-{message.pk}"' in frame and "beforeend:#messages" in frame
+        assert f'id="msg-{message.pk}"' in frame and "beforebegin:#live-tail" in frame
 
         # Once: the next change arrives live, and the repaired one is not sent again.
         await database_sync_to_async(services.message_create)(

@@ -9,6 +9,7 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from config.asgi import application
+from rooms import timeline
 from rooms.models import Message, Room
 from tests.conftest import connect, receive_each, receive_until, send_json
 
@@ -33,7 +34,7 @@ async def test_two_users_see_each_others_messages(channel_backend, alice, bob, l
         # The sender gets the same bytes as everyone (rendered once), and its composer
         # a new idempotency key; the text box is not replaced (typing goes on meanwhile).
         assert frame_b in frames_a
-        assert 'hx-swap-oob="beforeend:#messages"' in frame_b
+        assert 'hx-swap-oob="beforebegin:#live-tail"' in frame_b
         assert ">alice<" in frame_b
         (reset,) = [f for f in frames_a if f != frame_b]
         assert 'id="composer-key"' in reset and 'id="composer-body"' not in reset
@@ -184,7 +185,7 @@ async def test_sync_replays_what_the_page_missed(channel_backend, alice, bob, lo
         frame = await receive_until(ws_a, 'id="cursor"')
         assert 'value="5"' in frame
         # New to her: "two" (now a tombstone) and "three", appended in order.
-        assert frame.startswith('<div hx-swap-oob="beforeend:#messages">')
+        assert frame.startswith('<div hx-swap-oob="beforebegin:#live-tail">')
         assert frame.index(f'id="msg-{two.pk}"') < frame.index(">three<")
         # Already on her page: "one", replaced in place with its edit.
         replaced = frame.index(f'<article id="msg-{one.pk}" hx-swap-oob="true"')
@@ -215,14 +216,65 @@ async def test_out_of_order_events_are_delivered_in_order(alice, bob, lobby) -> 
     from rooms import render
 
     async with connect(alice) as ws:
-        first = await Message.objects.acreate(room=lobby, author=bob, body="early", seq=1, created_seq=1)
-        second = await Message.objects.acreate(room=lobby, author=bob, body="late", seq=2, created_seq=2)
+        first = await Message.objects.acreate(room=lobby, author=bob, body="early", body_html="<p>early</p>", seq=1, created_seq=1)
+        second = await Message.objects.acreate(room=lobby, author=bob, body="late", body_html="<p>late</p>", seq=2, created_seq=2)
         await Room.objects.filter(pk=lobby.pk).aupdate(last_seq=2)
         frame2 = await database_sync_to_async(render.event_frame)(second, append=True)
         frame1 = await database_sync_to_async(render.event_frame)(first, append=True)
         layer = get_channel_layer()
         await layer.group_send(f"room-{lobby.pk}", {"type": "room.event", "seq": 2, "html": frame2})
         await layer.group_send(f"room-{lobby.pk}", {"type": "room.event", "seq": 1, "html": frame1})
-        frame = await receive_until(ws, "late")
-        assert frame.index(">early<") < frame.index(">late<")
+        frame = await receive_until(ws, ">late<")
+        assert frame.index(">early<") < frame.index(">late<"), frame
         await _assert_silent(ws)  # the late copy of seq 1 is dropped, not shown twice
+
+
+async def test_reactions_and_replies_over_the_socket(alice, bob, lobby) -> None:
+    async with connect(alice) as ws_a, connect(bob) as ws_b:
+        await send_json(ws_a, body="lunch?")
+        await receive_until(ws_b, "lunch?")
+        message = await Message.objects.aget(body="lunch?")
+        await send_json(ws_b, action="react", message_id=message.pk, emoji="🎉")
+        frame = await receive_until(ws_a, 'aria-label="🎉 1: bob"')
+        assert f'<article id="msg-{message.pk}" hx-swap-oob="true"' in frame
+        await receive_until(ws_b, 'aria-label="🎉 1: bob"')
+        # Reply: only the asking socket's composer shows "Replying to alice".
+        await send_json(ws_b, action="reply", message_id=message.pk)
+        frame = await receive_until(ws_b, "Replying to alice")
+        assert f'name="reply_to" value="{message.pk}"' in frame and "Cancel reply" in frame
+        await send_json(ws_b, action="reply")
+        assert "Replying to" not in await receive_until(ws_b, 'id="reply-context"')
+        await send_json(ws_b, body="yes!", reply_to=message.pk)
+        frame = await receive_until(ws_a, "yes!")
+        assert f'class="msg-quote quote-of-{message.pk}' in frame
+        await send_json(ws_b, action="react", message_id=message.pk, emoji="🍕")
+        await receive_until(ws_b, "Choose one of the reactions offered.")
+    reply = await Message.objects.aget(body="yes!")
+    assert reply.reply_to_id == message.pk
+
+
+async def test_a_live_message_after_midnight_brings_its_day_separator(alice, bob, lobby) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    bob.time_zone = "Pacific/Kiritimati"  # UTC+14
+    await bob.asave()
+    await database_sync_to_async(timeline.forget_audience_zones)()
+    async with connect(alice) as ws_a:
+        await send_json(ws_a, body="late night")
+        await receive_until(ws_a, "late night")
+        last_night = timezone.now().replace(hour=23, minute=59) - timedelta(days=1)
+        await Message.objects.filter(body="late night").aupdate(created_at=last_night)
+        await send_json(ws_a, body="good morning")
+        frame = await receive_until(ws_a, "good morning")
+        # A new day in UTC, so UTC readers see "Today"; in UTC+14 it may be the same day.
+        assert '<div class="daysep daysep-live" data-z="' in frame
+        zones = frame.split('data-z="', 1)[1].split('"', 1)[0].split()
+        assert "UTC" in zones
+        assert ">Today<" in frame
+        kiritimati = timeline.zone("Pacific/Kiritimati")
+        new_day = last_night.astimezone(kiritimati).date() != timezone.now().astimezone(
+            kiritimati).date()
+        assert ("Pacific/Kiritimati" in zones) == new_day
+

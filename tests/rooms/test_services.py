@@ -47,7 +47,7 @@ def test_create_saves_and_broadcasts_after_commit(
     assert event["group"] == f"room-{lobby.pk}"
     assert event["type"] == "room.event"
     assert event["seq"] == message.seq
-    assert "hello\nthere" in event["html"]
+    assert "hello<br>\nthere" in event["html"]
     assert f'id="msg-{message.pk}"' in event["html"]
 
 

@@ -16,6 +16,7 @@ from playwright.sync_api import Page, expect
 from websockets.sync.client import connect as ws_connect
 
 from rooms import services
+from rooms.formatting import ALLOWED_TAGS
 from rooms.models import Message, Room
 from tests.browser.conftest import _fast_password_hashing, browser, new_context  # noqa: F401
 from tests.browser.conftest import open_room as open_room  # a fixture
@@ -88,10 +89,11 @@ def test_hostile_text_runs_nothing_in_a_real_browser(
         for key, payload in PAYLOADS.items():
             if key not in LONG:
                 assert payload in shown, f"{name}: {key} is not shown as typed"
-        # Inside message text there are only links, and only to http(s) addresses.
-        elements = bodies.locator("*")
-        assert elements.evaluate_all("els => els.map(e => e.tagName)") == ["A"] * elements.count()
-        hrefs = elements.evaluate_all("els => els.map(e => e.getAttribute('href'))")
+        # Inside message text there are only formatting elements (allow-list), and links
+        # only to http(s) addresses.
+        tags = bodies.locator("*").evaluate_all("els => els.map(e => e.tagName.toLowerCase())")
+        assert set(tags) <= ALLOWED_TAGS, set(tags) - ALLOWED_TAGS
+        hrefs = bodies.locator("a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
         assert all(h.startswith(("http://", "https://")) for h in hrefs), hrefs
         assert page.locator("a[href^='javascript:' i]").count() == 0
 

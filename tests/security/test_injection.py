@@ -2,7 +2,9 @@
 
 Each payload is sent over the socket; the frame another member receives and the room
 page are then read with an HTML parser, as a browser would read them. The message body
-must show exactly the typed text, and contain no element but http(s) links.
+must show exactly the typed text (none of these is Markdown formatting), and contain no
+element outside the formatting allow-list, no attribute but a link's or a highlight's
+class, and no link but http(s).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.test import Client
 
+from rooms.formatting import ALLOWED_TAGS
 from rooms.models import Message, Room
 from tests.conftest import connect, receive_until, send_json
 from tests.security.html import Element, all_elements, find, message_bodies
@@ -60,8 +63,13 @@ def problems_in_body(body: Element, payload: str) -> list[str]:
     if "hx-disable" not in body.attrs:
         problems.append("the body is not inside hx-disable")
     for element in body.children:
-        if element.tag != "a":
+        if element.tag not in ALLOWED_TAGS:
             problems.append(f"a <{element.tag}> element")
+            continue
+        if element.tag != "a":
+            extra = set(element.attrs) - {"class", "start"}
+            if extra:
+                problems.append(f"<{element.tag}> attributes {sorted(extra)}")
             continue
         href = (element.attrs.get("href") or "").strip()
         if not href.lower().startswith(("http://", "https://", "mailto:")):
