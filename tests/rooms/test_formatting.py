@@ -24,7 +24,7 @@ ATTRIBUTE = re.compile(r'\s([a-zA-Z-]+)="[^"]*"')
 ALLOWED = {
     "p": set(), "br": set(), "strong": set(), "em": set(), "s": set(), "code": set(),
     "pre": {"class"}, "blockquote": set(), "ul": set(), "ol": {"start"}, "li": set(),
-    "a": {"href", "target", "rel"}, "span": {"class"},
+    "a": {"href", "target", "rel", "class", "data-user"}, "span": {"class"},
 }
 
 KNOWN_VECTORS = [

@@ -124,7 +124,8 @@ def test_mentions_link_only_people_who_can_read_the_room(
     message = _say(book_club, alice, "@bob and @carol, and @nobody, mail me@example.com")
     assert list(message.mentions.all()) == [bob]  # carol is not in this private room
     html = client_for(alice).get("/rooms/book-club/").content.decode()
-    assert f'<a href="/users/bob/" class="mention" data-user="{bob.pk}">@bob</a>' in html
+    # Rendered when saved, with the Markdown (rooms/formatting.py), like every link.
+    assert f'<a href="/users/bob/" class="mention" data-user="{bob.pk}" target="_blank"' in html
     assert "/users/carol/" not in html and "@carol" in html
     assert f'data-mentions=" {bob.pk}"' in html
     # Bob's page marks it for him with a rule only his page has.
