@@ -52,7 +52,7 @@ def test_the_rooms_list_is_live_and_stays_live_after_a_reconnect(
                         additional_headers={"Cookie": cookie}, open_timeout=10) as raw:
             raw.recv(timeout=10)  # the presence list: the socket is live
             raw.send(json.dumps({"action": "send", "body": text}))
-            while "beforeend:#messages" not in raw.recv(timeout=10):
+            while "<article" not in raw.recv(timeout=10):
                 pass  # until the room's broadcast of it comes back
 
     def everything_is_live(
