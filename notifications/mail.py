@@ -33,7 +33,7 @@ def absolute(path: str) -> str:
 
 
 def permalink(message: Message) -> str:
-    return absolute(f"{message.room.get_absolute_url()}#msg-{message.pk}")
+    return absolute(message.get_absolute_url())
 
 
 def unsubscribe_url(*, user: User, room: Room) -> str:

@@ -67,7 +67,7 @@ def batch_messages(
     messages = (
         Message.objects.filter(room_id=room.pk, created_seq__gte=first_seq, deleted_at=None)
         .exclude(author_id=user.pk)
-        .select_related("author")
+        .select_related("author", "room")
         .order_by("created_seq")
     )
     if level == Level.NOTHING:
