@@ -30,6 +30,8 @@ def main() -> None:
     parser.add_argument("--users", type=int, required=True)
     parser.add_argument("--rooms", type=int, default=0,
                         help="also rooms bench-r0000... (the storm's rooms of 50)")
+    parser.add_argument("--members", type=int, default=None,
+                        help="make exactly the first N users members of the bench room")
     args = parser.parse_args()
 
     django.setup()
@@ -52,6 +54,15 @@ def main() -> None:
         User.objects.bulk_create(
             [User(username=name, password=hashed) for name in missing], batch_size=1000
         )
+    if args.members is not None:
+        from rooms.models import Membership
+
+        room = Room.objects.get(slug=ROOM_SLUG)
+        Membership.objects.filter(room=room).delete()
+        Membership.objects.bulk_create([
+            Membership(room=room, user=user, last_read_seq=room.last_seq)
+            for user in User.objects.filter(username__in=wanted[: args.members])
+        ])
     print(json.dumps({"users": len(wanted), "created": len(missing)}))
 
 

@@ -110,6 +110,21 @@ def running(setup: Setup, variant: str, label: str, clients: int, users: int,
         server.stop()
 
 
+def _open_inboxes(setup: Setup, variant: str, server: Server, count: int) -> Worker | None:
+    """``count`` rooms lists (inbox sockets) of the first users, in their own generator
+    process: they receive count updates, never messages, so they are not drained."""
+    if not variant.startswith("ours"):
+        return None
+    worker = Worker({
+        "url": f"ws://127.0.0.1:{server.port}/ws/inbox/",
+        "origin": f"http://127.0.0.1:{server.port}", "cookies": setup.cookies[:count],
+        "first_index": 0, "run": 0, "connect_concurrency": 10, "connect_retries": 10,
+    })
+    worker.write({"cmd": "open", "count": count})
+    worker.read()
+    return worker
+
+
 def percentile(sorted_values: list[int], q: float) -> float:
     if not sorted_values:
         return float("nan")
@@ -132,12 +147,14 @@ def _py_spy(server: Server, setup: Setup, label: str, seconds: float) -> subproc
 
 
 def load(setup: Setup, variant: str, *, label: str, clients: int, senders: int, rate: float,
-         duration: float, users: int, settle: float = 3.0, shape: str = "even"
-         ) -> dict[str, Any]:
+         duration: float, users: int, settle: float = 3.0, shape: str = "even",
+         inboxes: int = 0) -> dict[str, Any]:
     """Clients in one room; ``senders`` of them send ``rate`` messages/s for ``duration``.
 
     ``shape``: ``even`` spaces the senders evenly over each interval; ``bursty`` gives
-    each a random offset, so sends cluster as real people's do."""
+    each a random offset, so sends cluster as real people's do. ``inboxes``: that many
+    of the same people also have the rooms list open (``/ws/inbox/``: counts pushed
+    live), on our server only."""
     # A client whose handshake is refused retries with htmx's backoff: the load
     # scenarios measure messages, the capacity scenario measures connecting.
     with running(setup, variant, label, clients, users, retries=10) as (server, workers):
@@ -149,6 +166,7 @@ def load(setup: Setup, variant: str, *, label: str, clients: int, senders: int, 
                 {"cmd": "open", "count": n} for n in split(clients, len(workers))
             ])
             connected = sum(r["ok"] for r in opened)
+            lists = _open_inboxes(setup, variant, server, inboxes) if inboxes else None
             time.sleep(settle)  # presence pushes of the joins die down
             # Senders: spread over the generator processes, their first clients.
             per_worker: list[list[int]] = [[] for _ in workers]
@@ -172,6 +190,11 @@ def load(setup: Setup, variant: str, *, label: str, clients: int, senders: int, 
             ])
             end_ns = time.monotonic_ns()
             cpu1 = watch.cpu()
+            inboxes_open = 0
+            if lists is not None:
+                lists.write({"cmd": "status"})
+                inboxes_open = lists.read().get("open", 0)
+                lists.stop()
             if profiler is not None:
                 profiler.wait(60)
         latencies = sorted(lat for r in drained for lat in r["latencies_us"])
@@ -183,6 +206,7 @@ def load(setup: Setup, variant: str, *, label: str, clients: int, senders: int, 
         server_cpu = cpu1["server"] - cpu0["server"]
         result = {
             "variant": variant, "shape": shape, "clients": clients, "senders": senders,
+            "inboxes": inboxes, "inboxes_open_at_end": inboxes_open,
             "rate": rate,
             "duration": duration, "users": users,
             "connected": connected,

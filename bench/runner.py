@@ -3,6 +3,7 @@
 Scenarios (docs/performance.md explains each):
   a  100 clients, 5 senders x 2/s        (1,000 deliveries/s)
   b  200 clients, 10 senders x 2/s       (4,000 deliveries/s)
+  m  b with all 200 clients members of the room and 20 with the rooms list open
   c  200 clients, 10 senders, rate stepped up until p99 > 500 ms or anything is lost
   d  idle capacity: connections up to 5,000 on one process; memory each; CPU at rest
   e  room page and "load older" with 100,000 messages of history
@@ -144,12 +145,13 @@ def rotate(items: list[str], by: int) -> list[str]:
 
 def run_load_scenario(setup: drive.Setup, name: str, variants: list[str], runs: int,
                       duration: float, clients: int, senders: int, rate: float,
-                      shape: str = "even") -> dict[str, Any]:
+                      shape: str = "even", inboxes: int = 0) -> dict[str, Any]:
     per_variant: dict[str, list[dict[str, Any]]] = {v: [] for v in variants}
     for i in range(runs):
         for variant in rotate(variants, i):  # alternate order against drift
             result = drive.load(setup, variant, label=name, clients=clients, senders=senders,
-                                rate=rate, duration=duration, users=clients, shape=shape)
+                                rate=rate, duration=duration, users=clients, shape=shape,
+                                inboxes=inboxes)
             per_variant[variant].append(result)
             print(report.one_line(name, i + 1, result), flush=True)
     return {
@@ -302,6 +304,17 @@ def main(argv: list[str] | None = None) -> None:
                 results[key] = run_load_scenario(setup, key, variants, runs, duration,
                                                  clients=clients, senders=senders, rate=2,
                                                  shape=shape)
+        if "m" in scenarios:
+            # Scenario b with read state, unread counts and mentions at work: all 200
+            # clients are members of the room, 20 of them also have the rooms list open.
+            django_script("bench.dbsetup", ["--users", str(users), "--members", "200"], env)
+            try:
+                results["b-members"] = run_load_scenario(
+                    setup, "b-members", variants, runs, duration, clients=200, senders=10,
+                    rate=2, inboxes=20,
+                )
+            finally:
+                django_script("bench.dbsetup", ["--users", str(users), "--members", "0"], env)
         setup.profile_dir = None
         if "c" in scenarios:
             # Messages/s from 10 senders to 200 clients: x200 deliveries/s.
