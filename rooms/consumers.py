@@ -196,6 +196,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=event["html"])
 
     async def session_ended(self, event: dict[str, Any]) -> None:
+        # Said before closing with a code htmx does not retry: the tab stays, and says so.
+        await self.send(text_data=render.session_ended_frame(next_url=self.room.get_absolute_url()))
         await self.close(code=CLOSE_LOGGED_OUT)
 
     async def membership_added(self, event: dict[str, Any]) -> None:

@@ -97,6 +97,8 @@ class MessageForm(forms.Form):
     body = BodyField()
     # The message this one answers (the composer's "Replying to").
     reply_to = MessageIdField(required=False)
+    # The composer's idempotency key (a fresh one is rendered after each send).
+    key = forms.RegexField(regex=r"^[0-9A-Za-z_-]{1,40}$", required=False)
 
 
 class MessageEditForm(forms.Form):

@@ -73,6 +73,9 @@ def message_fragment(request: AuthedRequest, slug: str, message_id: int) -> Http
     message = selectors.message_in_room(room=room, message_id=message_id)
     if message is None:
         raise Http404("No such message in this room.")
+    if request.GET.get("closed"):
+        # Cancel in the edit form: the message back, and focus with it.
+        return HttpResponse(fragments.edit_closed(message, said="Edit cancelled.", oob=False))
     return HttpResponse(fragments.message_html(message))
 
 

@@ -133,6 +133,9 @@ class Message(models.Model):
     mentions: models.ManyToManyField[User, Mention] = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Mention", related_name="mentioned_in", blank=True
     )
+    # The composer's key for this message plus a digest of its text (rooms.services
+    # .message_create): a send repeated by a double click or a resend posts it once.
+    client_key = models.CharField(max_length=64, blank=True, default="")
 
     # Set when a message is drawn (rooms.timeline), never stored: its day separator
     # for one reader, or for a live event the zones that see one and its time per zone.
@@ -142,6 +145,12 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["author", "client_key"], condition=~Q(client_key=""),
+                name="message_author_client_key",
+            ),
+        ]
         indexes = [
             # "latest N in a room" and "the N before id X" (keyset pagination).
             models.Index(fields=["room", "-id"], name="message_room_id_desc"),

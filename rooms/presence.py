@@ -96,7 +96,9 @@ class MemoryPresence:
     def user_ids_sync(self, *, room_id: int) -> list[int]:
         now = time.time()
         users = self._rooms.get(room_id, {})
-        return sorted(uid for uid, conns in users.items() if any(e > now for e in conns.values()))
+        latest = {uid: max(conns.values()) for uid, conns in users.items() if conns}
+        # Most recently active first (the latest touch expires last).
+        return sorted((uid for uid, exp in latest.items() if exp > now), key=lambda u: -latest[u])
 
     async def user_ids(self, *, room_id: int) -> list[int]:
         return self.user_ids_sync(room_id=room_id)
@@ -140,13 +142,14 @@ class RedisPresence:
 
     async def user_ids(self, *, room_id: int) -> list[int]:
         key = f"{KEY_PREFIX}:{room_id}:users"
-        raw = await async_client(self.url).zrangebyscore(key, time.time(), "+inf")
-        return sorted(int(x) for x in cast("list[bytes]", raw))
+        # Most recently active first: a member's score is when their newest touch expires.
+        raw = await async_client(self.url).zrevrangebyscore(key, "+inf", time.time())
+        return [int(x) for x in cast("list[bytes]", raw)]
 
     def user_ids_sync(self, *, room_id: int) -> list[int]:
         key = f"{KEY_PREFIX}:{room_id}:users"
-        raw = sync_client(self.url).zrangebyscore(key, time.time(), "+inf")
-        return sorted(int(x) for x in cast("list[bytes]", raw))
+        raw = sync_client(self.url).zrevrangebyscore(key, "+inf", time.time())
+        return [int(x) for x in cast("list[bytes]", raw)]
 
 
 def get_store() -> PresenceStore:

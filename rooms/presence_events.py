@@ -35,13 +35,13 @@ _rendering: dict[tuple[int, int], asyncio.Future[str]] = {}
 
 
 def online_usernames(user_ids: list[int]) -> list[str]:
-    """Usernames of the first MAX_LISTED users online, sorted (one query). A deactivated
-    account is never listed, even while a socket of theirs is still closing."""
-    return list(
-        User.objects.filter(pk__in=user_ids[:MAX_LISTED], is_active=True)
-        .order_by("username")
-        .values_list("username", flat=True)
+    """Usernames of the MAX_LISTED most recently active users online (``user_ids`` come
+    most recent first: a newcomer is listed), sorted as people sort, ignoring case (one
+    query). A deactivated account is never listed, even while a socket is still closing."""
+    names = User.objects.filter(pk__in=user_ids[:MAX_LISTED], is_active=True).values_list(
+        "username", flat=True
     )
+    return sorted(names, key=lambda name: (name.casefold(), name))
 
 
 def _render(user_ids: list[int]) -> str:

@@ -40,6 +40,29 @@ def _for_everyone(message: Message, *, append: bool) -> None:
         message.day_zones = timeline.separator_zones(message.created_at, previous, zones)
 
 
+def edit_closed(message: Message, *, said: str, oob: bool) -> str:
+    """For the editor only: the message in place of its edit form, focus kept there."""
+    return render_to_string(
+        f"{ROOM_TEMPLATE}#edit-closed", {"message": message, "said": said, "send_oob": oob}
+    )
+
+
+def edit_error_frame(message_id: int, text: str) -> str:
+    """An edit refused: said in the edit form, which stays open with the text typed."""
+    return render_to_string(
+        f"{ROOM_TEMPLATE}#edit-error", {"message_id": message_id, "error": text}
+    )
+
+
+def session_ended_frame(*, next_url: str) -> str:
+    """The socket's session ended (logged out elsewhere, expired): say so, with a way back."""
+    return render_to_string(f"{ROOM_TEMPLATE}#session-ended", {"next_url": next_url})
+
+
+def session_ended_notice(*, next_url: str) -> str:
+    return render_to_string(f"{ROOM_TEMPLATE}#session-ended-notice", {"next_url": next_url})
+
+
 def event_frame(message: Message, *, append: bool) -> str:
     """The frame for one change: a new message is appended, a changed one replaced.
     Rendered once and sent to everyone in the room."""

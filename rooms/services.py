@@ -8,6 +8,7 @@ still roll back. Errors: ``ValidationError`` (bad input), ``PermissionDenied``
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from typing import TYPE_CHECKING
 
@@ -134,11 +135,25 @@ def _reply_target(*, room: Room, message_id: int | None) -> int | None:
     return message_id
 
 
+def _client_key(key: str, body: str) -> str:
+    """The composer's key with a digest of the text: the same send repeated matches, and a
+    second message typed before the page got its next key does not."""
+    if not key:
+        return ""
+    return f"{key[:40]}:{hashlib.sha256(body.encode()).hexdigest()[:16]}"
+
+
 def message_create(
-    *, room: Room, author: User, body: object, reply_to_id: int | None = None
+    *, room: Room, author: User, body: object, reply_to_id: int | None = None, key: str = "",
 ) -> Message:
+    """Post ``body``. With the composer's ``key``, idempotent: the same send again (a double
+    click, a queued resend after reconnecting) returns the first message, posts nothing."""
     body = _clean_body(body)
     check_can_read(room=room, user=author)
+    client_key = _client_key(key, body)
+    sent = client_key and Message.objects.filter(author=author, client_key=client_key).first()
+    if sent:
+        return sent
     reply_to_id = _reply_target(room=room, message_id=reply_to_id)
     ratelimit.hit(key=f"msg:{author.pk}")
     mentioned = mentions.mentionable_users(room=room, text=body)
@@ -148,7 +163,7 @@ def message_create(
         seq = next_seq(room.pk)
         message = Message.objects.create(
             room_id=room.pk, author=author, body=body, body_html=body_html,
-            reply_to_id=reply_to_id, created_seq=seq, seq=seq,
+            reply_to_id=reply_to_id, created_seq=seq, seq=seq, client_key=client_key,
             # The room row is locked: the newest message now is the one before this.
             continues=timeline.continues_previous(room_id=room.pk, author_id=author.pk),
         )

@@ -3,14 +3,15 @@ from __future__ import annotations
 from django.urls import path
 
 # converters registers <room:…>.
-from rooms import converters, history, member_views, transcript, views  # noqa: F401
+from rooms import connection_views, converters, history, member_views, transcript, views  # noqa: F401
 
 app_name = "rooms"
 
 urlpatterns = [
     path("", views.room_list, name="list"),
     # "-" is never a room's slug (slugify drops a lone dash).
-    path("-/connection/", views.connection_notices, name="connection_notices"),
+    path("-/connection/", connection_views.connection_notices, name="connection_notices"),
+    path("-/session/", connection_views.session_check, name="session_check"),
     path("<room:slug>/", views.room_detail, name="detail"),
     path("<room:slug>/members/", member_views.members, name="members"),
     path(

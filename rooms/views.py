@@ -12,9 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.utils.text import slugify
-from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
@@ -116,15 +114,6 @@ def int_param(value: str | None) -> int | None:
     except ValueError:
         return None
     return number if number is not None and 0 < number < 2**63 else None
-
-
-@require_GET
-@cache_control(private=True, max_age=7 * 24 * 3600)
-def connection_notices(request: HttpRequest) -> HttpResponse:
-    """What a room page shows when its socket closes. Cached by the browser for a week and
-    fetched when the page loads, so it is there while the server is down. Reads nothing
-    of the request (no session: no ``Vary: Cookie`` to keep it out of the cache)."""
-    return HttpResponse(render_to_string("rooms/connection_notices.html"))
 
 
 @require_GET

@@ -6,7 +6,7 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 
-from rooms import render, services
+from rooms import frames, render, services
 from rooms.actions.base import Socket, cleaned
 from rooms.forms import MessageDeleteForm, MessageEditForm, MessageForm
 
@@ -15,7 +15,7 @@ async def send(socket: Socket, data: dict[str, Any]) -> None:
     fields = cleaned(MessageForm, data)
     await database_sync_to_async(services.message_create)(
         room=socket.room, author=socket.user, body=fields["body"],
-        reply_to_id=fields["reply_to"],
+        reply_to_id=fields["reply_to"], key=fields["key"],
     )
     # Everyone, the sender included, gets the message from the room's broadcast.
     await socket.send_frame(render.composer_reset_frame())
@@ -23,12 +23,19 @@ async def send(socket: Socket, data: dict[str, Any]) -> None:
 
 
 async def edit(socket: Socket, data: dict[str, Any]) -> None:
-    fields = cleaned(MessageEditForm, data)
-    await database_sync_to_async(services.message_edit)(
-        room=socket.room, user=socket.user,
-        message_id=fields["message_id"], body=fields["body"],
-    )
-    await socket.send_frame(render.error_frame(""))
+    message_id = cleaned(MessageDeleteForm, data)["message_id"]
+    try:
+        fields = cleaned(MessageEditForm, data)
+        message = await database_sync_to_async(services.message_edit)(
+            room=socket.room, user=socket.user, message_id=message_id, body=fields["body"],
+        )
+    except frames.REFUSALS as exc:
+        # Said in the edit form, not under the composer; what was typed stays.
+        await socket.send_frame(render.edit_error_frame(message_id, frames.error_text(exc)))
+        return
+    # The form closes now, also when the text was not changed (then nobody is told).
+    html = await database_sync_to_async(render.edit_closed)(message, said="Saved.", oob=True)
+    await socket.send_frame(html)
 
 
 async def delete(socket: Socket, data: dict[str, Any]) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from playwright.sync_api import Locator, Page, expect
 
 from tests.conftest import PASSWORD
@@ -44,7 +42,7 @@ def log_in(page: Page, base_url: str, username: str, password: str = PASSWORD) -
 
 def account_menu(page: Page) -> Locator:
     """The one button that opens who is signed in and Log out (the visible one)."""
-    return page.get_by_label(re.compile(r"^Account menu")).filter(visible=True)
+    return page.locator(".account-menu > summary").filter(visible=True)
 
 
 def log_out(page: Page) -> None:
@@ -71,14 +69,17 @@ def composer(page: Page) -> Locator:
 
 def send(page: Page, text: str, *, with_enter: bool = False) -> None:
     """Type into the composer, send with the Send button (or the Enter key), and wait
-    until the server has cleared the composer: it replaces the field, so text typed
-    before that would be wiped."""
+    until the server has answered: the box empties at once, and the server then gives
+    the composer a new key for the next message."""
+    key = page.locator("#composer-key")
+    previous = key.input_value()
     composer(page).fill(text)
     if with_enter:
         composer(page).press("Enter")
     else:
         page.get_by_role("button", name="Send").click()
     expect(composer(page)).to_have_value("")
+    expect(key).not_to_have_value(previous)
 
 
 def message(page: Page, text: str) -> Locator:

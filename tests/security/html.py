@@ -84,9 +84,12 @@ def all_elements(html: str) -> list[Element]:
 
 
 def error_text(frame: str) -> str | None:
-    """The text of the error alert in a frame (``#composer-error``, or the one shown under
-    a message), or None if it has none."""
-    found = find(frame, id="composer-error") or find(frame, class_="msg-error")
+    """The text of the error alert in a frame (``#composer-error``, the one shown under a
+    message, or an edit form's ``#edit-error-N``), or None if it has none."""
+    found = find(frame, id="composer-error") or find(frame, class_="msg-error") or [
+        element for element in all_elements(frame)
+        if (element.attrs.get("id") or "").startswith("edit-error-")
+    ]
     return found[0].text.strip() if found else None
 
 

@@ -1,0 +1,188 @@
+"""What a new user trips over, in real Chromium on a live server run with DEBUG on (as
+``make run`` does): typing while a send goes out, double sends, long pastes, errors shown
+in place, edits, focus, and a session that ends in another tab.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from rooms import services
+from rooms.models import Message, Room
+from tests.browser.pages import (
+    PHONE,
+    account_menu,
+    composer,
+    log_out,
+    message,
+    message_action,
+    message_articles,
+    online,
+    send,
+)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _debug_on() -> Iterator[None]:
+    """``make run`` runs with DEBUG on: django-htmx then adds its debug script, which
+    replaced the whole page on any htmx answer with 400/403/404/500. In force before the
+    module's server forks."""
+    with override_settings(DEBUG=True):
+        yield
+
+
+@pytest.fixture
+def garden(alice) -> Room:
+    return services.room_create(creator=alice, name="Garden")
+
+
+@pytest.fixture
+def page(open_room, alice, garden) -> Page:
+    return open_room(alice, garden.slug)
+
+
+def test_text_typed_while_a_send_goes_out_is_kept(page: Page) -> None:
+    box = composer(page)
+    box.fill("hello")
+    box.press("Enter")
+    box.press_sequentially("Next thought")  # at once, while "hello" is on its way
+    expect(message(page, "hello")).to_be_visible()
+    page.wait_for_timeout(300)  # the server's answer to the send has arrived
+    expect(box).to_have_value("Next thought")
+    assert list(Message.objects.values_list("body", flat=True)) == ["hello"]
+
+
+def test_a_double_click_on_send_posts_once(page: Page) -> None:
+    composer(page).fill("only once")
+    page.get_by_role("button", name="Send").dblclick()
+    expect(message(page, "only once")).to_be_visible()
+    page.wait_for_timeout(500)
+    expect(message_articles(page)).to_have_count(1)
+    assert Message.objects.filter(body="only once").count() == 1
+
+
+def test_a_long_paste_is_kept_and_the_limit_is_said(page: Page) -> None:
+    text = "🎉" * 1500 + "x" * 600  # 2,100 characters (3,600 UTF-16 units)
+    box = composer(page)
+    box.fill(text)
+    expect(box).to_have_value(text)  # nothing cut
+    limit = page.get_by_text("Messages can be at most 2000 characters")
+    expect(limit).to_be_visible()
+    box.press("Enter")
+    page.wait_for_timeout(300)
+    expect(box).to_have_value(text)
+    assert not Message.objects.exists()
+    box.fill("🎉" * 2000)  # exactly the limit, counted as people count
+    expect(limit).to_be_hidden()
+    box.press("Enter")
+    expect(message_articles(page)).to_have_count(1)
+
+
+def test_an_error_is_shown_under_its_message_and_the_page_stays(page: Page, alice) -> None:
+    send(page, "soon gone")
+    page.evaluate("window.notReloaded = true")
+    # Deleted elsewhere, and this tab not told yet (no broadcast).
+    Message.objects.filter(body="soon gone").update(deleted_at=timezone.now(), body="")
+    page.once("dialog", lambda dialog: dialog.accept())
+    message_action(page, "soon gone", "Delete").click()
+    error = message(page, "soon gone").get_by_role("alert")
+    expect(error).to_have_text("That message has already been deleted.")
+    assert page.evaluate("window.notReloaded === true")
+    expect(composer(page)).to_be_visible()
+    expect(page.get_by_role("alert").filter(has_text="already been deleted")).to_have_count(1)
+
+
+def test_edit_errors_stay_in_the_edit_form_and_focus_stays_with_the_message(page: Page) -> None:
+    send(page, "Meet at five")
+    message_action(page, "Meet at five", "Edit").click()
+    editor = page.get_by_label("Edit message")
+    expect(editor).to_be_focused()
+    editor.fill("   ")
+    page.get_by_role("button", name="Save").click()
+    form_error = page.locator("article.editing").get_by_role("alert")
+    expect(form_error).to_have_text("Type a message before sending.")
+    expect(page.locator("#composer-error")).to_be_empty()
+
+    # Saving the text unchanged closes the form, as a save does.
+    editor.fill("Meet at five")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_label("Edit message")).to_have_count(0)
+    expect(message(page, "Meet at five")).not_to_contain_text("(edited)")
+    assert page.evaluate("document.activeElement.closest('#messages') !== null")
+
+    # Cancel, and Escape, close it too, with focus at the message.
+    message_action(page, "Meet at five", "Edit").click()
+    page.get_by_role("button", name="Cancel").click()
+    expect(page.get_by_label("Edit message")).to_have_count(0)
+    assert page.evaluate("document.activeElement.closest('#messages') !== null")
+    message_action(page, "Meet at five", "Edit").click()
+    page.get_by_label("Edit message").press("Escape")
+    expect(page.get_by_label("Edit message")).to_have_count(0)
+    assert page.evaluate("document.activeElement.closest('#messages') !== null")
+
+
+def test_a_stale_edit_form_closes_with_a_notice(page: Page, open_room, alice, garden) -> None:
+    send(page, "Draft one")
+    other = open_room(alice, garden.slug)  # alice's second tab
+    for tab in (page, other):
+        message_action(tab, "Draft one", "Edit").click()
+    other.get_by_label("Edit message").fill("Draft two")
+    other.get_by_role("button", name="Save").click()
+    expect(message(page, "Draft two")).to_contain_text("This message was changed elsewhere")
+    expect(page.get_by_label("Edit message")).to_have_count(0)
+    expect(message(other, "Draft two")).not_to_contain_text("changed elsewhere")
+
+
+def test_a_tab_whose_session_ended_says_so_and_leads_back(
+    page: Page, garden, live_server_url
+) -> None:
+    send(page, "before logging out")
+    second = page.context.new_page()  # the same person, another tab
+    second.goto(f"{live_server_url}/rooms/{garden.slug}/")
+    expect(online(second)).to_contain_text("alice")
+    log_out(second)
+
+    ended = page.get_by_role("alert").filter(has_text="Your session has ended.")
+    expect(ended).to_be_visible(timeout=2000)
+    link = ended.get_by_role("link", name="Log in again.")
+    expect(link).to_have_attribute("href", f"/accounts/login/?next=/rooms/{garden.slug}/")
+    expect(account_menu(page)).to_have_count(0)
+    expect(page.get_by_text("Reconnecting…")).to_be_hidden()
+
+    # An htmx request now goes to the login page, never pastes it into the chat.
+    message_action(page, "before logging out", "Edit").click()
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next=%2Frooms%2Fgarden%2F$"))
+
+
+def test_the_phone_header_is_one_row_and_nothing_scrolls_sideways(
+    new_context, live_server_url, make_user, garden
+) -> None:
+    from tests.browser.pages import log_in
+
+    user = make_user("a_rather_long_username_x")
+    for size in (PHONE, {"width": 360, "height": 740}, {"width": 320, "height": 640}):
+        tab = new_context(viewport=size).new_page()
+        log_in(tab, live_server_url, user.username)
+        for path in ("/rooms/", f"/rooms/{garden.slug}/", "/accounts/profile/"):
+            tab.goto(f"{live_server_url}{path}")
+            widths = tab.evaluate("[document.documentElement.scrollWidth, innerWidth]")
+            assert widths[0] <= widths[1], (size, path, widths)
+        menu = account_menu(tab)
+        box = menu.bounding_box()
+        assert box and box["width"] >= 44 and box["height"] >= 44, box
+        assert tab.locator("header:visible, #room > div:first-child").count() == 1
+        menu.click()
+        expect(tab.get_by_role("button", name="Log out")).to_be_visible()
+    landscape = new_context(viewport={"width": 844, "height": 390}).new_page()
+    log_in(landscape, live_server_url, user.username)
+    landscape.goto(f"{live_server_url}/rooms/{garden.slug}/")
+    log_height = landscape.evaluate(
+        "document.getElementById('messages').parentElement.getBoundingClientRect().height"
+    )
+    assert log_height >= 5 * 24, log_height  # five lines of message text
