@@ -8,6 +8,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
+from config.http import HtmxRequest
 from rooms import render as fragments
 
 
@@ -21,7 +22,7 @@ def connection_notices(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def session_check(request: HttpRequest) -> HttpResponse:
+def session_check(request: HtmxRequest) -> HttpResponse:
     """Asked by a room page when its socket closes: nothing while the session lasts; once
     it has ended (logged out elsewhere, expired), the notice with a way back to the room.
     (The socket cannot say it: a handshake without a session is refused, to htmx a 1006.)"""

@@ -18,6 +18,10 @@ def problems() -> list[str]:
     found = []
     if not shutil.which("chromium"):
         found.append("Chromium is missing: apt-get install -y chromium")
+    from tests.axe import AXE
+
+    if not AXE.exists():
+        found.append(f"axe-core is missing ({AXE}): run `make css` (npm, in theme/static_src)")
     redis_url = os.environ.get("REDIS_URL", "").strip()
     if not redis_url:
         found.append("REDIS_URL is not set (e.g. redis://127.0.0.1:6379/0)")

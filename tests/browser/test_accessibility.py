@@ -4,17 +4,15 @@ over every page, desktop and phone: no violations allowed."""
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import connections
 from playwright.sync_api import Browser, expect
 
 from rooms import services
+from tests.axe import AXE
 from tests.browser.pages import DESKTOP, PHONE, TIMEOUT_MS, log_in, online
 
-AXE = Path(settings.BASE_DIR) / "theme" / "static_src" / "node_modules" / "axe-core" / "axe.min.js"
 RUN_AXE = """async () => {
   const result = await axe.run(document, {runOnly: {type: "tag",
     values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}});
