@@ -114,17 +114,17 @@ def test_edit_errors_stay_in_the_edit_form_and_focus_stays_with_the_message(page
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_label("Edit message")).to_have_count(0)
     expect(message(page, "Meet at five")).not_to_contain_text("(edited)")
-    assert page.evaluate("document.activeElement.closest('#messages') !== null")
+    expect(page.locator("#messages :focus")).to_have_count(1)
 
     # Cancel, and Escape, close it too, with focus at the message.
     message_action(page, "Meet at five", "Edit").click()
     page.get_by_role("button", name="Cancel").click()
     expect(page.get_by_label("Edit message")).to_have_count(0)
-    assert page.evaluate("document.activeElement.closest('#messages') !== null")
+    expect(page.locator("#messages :focus")).to_have_count(1)
     message_action(page, "Meet at five", "Edit").click()
     page.get_by_label("Edit message").press("Escape")
     expect(page.get_by_label("Edit message")).to_have_count(0)
-    assert page.evaluate("document.activeElement.closest('#messages') !== null")
+    expect(page.locator("#messages :focus")).to_have_count(1)
 
 
 def test_a_stale_edit_form_closes_with_a_notice(page: Page, open_room, alice, garden) -> None:
