@@ -240,7 +240,7 @@ async def test_reactions_and_replies_over_the_socket(alice, bob, lobby) -> None:
         message = await Message.objects.aget(body="lunch?")
         await send_json(ws_b, action="react", message_id=message.pk, emoji="🎉")
         frame = await receive_until(ws_a, 'aria-label="🎉 1: bob"')
-        assert f'<article id="msg-{message.pk}" hx-swap-oob="true"' in frame
+        assert f'<article id="msg-{message.pk}" hx-swap-oob="outerHTML:#msg-{message.pk}' in frame
         await receive_until(ws_b, 'aria-label="🎉 1: bob"')
         # Reply: only the asking socket's composer shows "Replying to alice".
         await send_json(ws_b, action="reply", message_id=message.pk)
