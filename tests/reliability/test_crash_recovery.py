@@ -63,7 +63,7 @@ async def test_killed_process_users_expire_and_its_tabs_reconnect_and_catch_up(
     await bob.wait_for("edited while A was down", since=since)
     since = len(bob.frames)
     await bob.send(action="delete", message_id=to_delete)
-    await bob.wait_for(f'id="msg-{to_delete}" hx-swap-oob="true"', since=since)
+    await bob.wait_for(f'id="msg-{to_delete}" hx-swap-oob="outerHTML', since=since)
     fourth = await bob.post("fourth, said while A was down")
     fifth = await bob.post("fifth, typo")
     since = len(bob.frames)

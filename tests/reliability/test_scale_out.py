@@ -33,14 +33,14 @@ async def test_users_on_two_processes_see_each_others_changes_and_presence(
     # An edit made on A is seen on B, in place and marked.
     since = len(bob.frames)
     await alice.send(action="edit", message_id=from_a, body="Hello again from A")
-    frame = await bob.wait_for(f'id="msg-{from_a}" hx-swap-oob="true"', since=since)
+    frame = await bob.wait_for(f'id="msg-{from_a}" hx-swap-oob="outerHTML', since=since)
     assert ">Hello again from A<" in frame and "(edited)" in frame
     assert "Hello from process A" not in frame
 
     # A delete made on B is seen on A as a tombstone.
     since = len(alice.frames)
     await bob.send(action="delete", message_id=from_b)
-    frame = await alice.wait_for(f'id="msg-{from_b}" hx-swap-oob="true"', since=since)
+    frame = await alice.wait_for(f'id="msg-{from_b}" hx-swap-oob="outerHTML', since=since)
     assert "This message was deleted" in frame and "Hello from process B" not in frame
 
     # Leaving on A (a clean close) is seen on B.
