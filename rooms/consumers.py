@@ -27,7 +27,8 @@ from django.conf import settings
 from config.process_cache import process_cache
 from rooms import access, frames, render, selectors
 from rooms.actions import ACTIONS
-from rooms.delivery import Decision, Delivery, Step
+from rooms.delivering import DeliveringMixin
+from rooms.delivery import Delivery
 from rooms.groups import room_group, session_group, user_group
 from rooms.heartbeat import beat
 from rooms.models import Room
@@ -35,7 +36,6 @@ from rooms.presence import get_store
 from rooms.presence_events import recent_presence_html, schedule_presence_broadcast
 from rooms.readstate import get_tracker
 from rooms.sweep import get_sweep
-from rooms.timeline import zone_of
 from rooms.typing import Typist
 from users.models import User
 
@@ -66,7 +66,7 @@ def _room_unless_flooded(*, slug: str, user: User) -> Room | None:
     return access.room_for_user(slug=slug, user=user)
 
 
-class RoomConsumer(AsyncWebsocketConsumer):
+class RoomConsumer(DeliveringMixin, AsyncWebsocketConsumer):
     room_id: int | None = None
     room: Room
     user: User
@@ -217,40 +217,6 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.send_frame(render.shut_out_frame(reason))
         await self.close(code=CLOSE_NOT_ALLOWED)
 
-    # ----------------------------------------------------------------- delivery
-    async def _carry_out(self, decision: Decision, *, html: str = "") -> None:
-        """Do what ``self.delivery`` decided. Called with ``self.delivering`` held."""
-        if decision.step is Step.SEND:
-            await self.send(text_data=html)
-            self._note_read()
-        elif decision.step is Step.FETCH:
-            await self._catch_up(decision.seq)
-        elif decision.step is Step.REDRAW:
-            seq, frame = await database_sync_to_async(render.fitting_reset_frame)(
-                room=self.room, smaller_page=self.delivery.smaller_page, tz=zone_of(self.user)
-            )
-            self.delivery.redrawn(seq)
-            await self.send(text_data=frame)
-            self._note_read()
-
-    def _note_read(self) -> None:
-        """What this socket showed counts as read (written in batches: rooms.readstate)."""
-        get_tracker().note(room_id=self.room.pk, user_id=self.user.pk, seq=self.delivery.seq)
-
-    async def _catch_up(self, after: int) -> None:
-        messages = await database_sync_to_async(selectors.messages_changed_after)(
-            room_id=self.room.pk, seq=after, limit=self.delivery.fetch_limit
-        )
-        newest = messages[-1].seq if messages else 0
-        decision = self.delivery.fetched(count=len(messages), newest=newest)
-        html = ""
-        if decision.step is Step.RENDER:
-            html = await database_sync_to_async(render.catchup_frame)(
-                messages, after=after, seq=decision.seq, tz=zone_of(self.user)
-            )
-            decision = self.delivery.rendered(seq=decision.seq, size=len(html.encode()))
-        await self._carry_out(decision, html=html)
-
     # ----------------------------------------------------------------- floods, presence
     async def _hang_up_on_flood(self) -> None:
         if self.hung_up:
@@ -262,22 +228,3 @@ class RoomConsumer(AsyncWebsocketConsumer):
         )
         await self.send_frame(render.error_frame(ERROR_FLOODING))
         await self.close(code=CLOSE_FLOODING)
-
-    # ----------------------------------------------------------------- the sweep's view
-    @property
-    def user_id(self) -> int:
-        return self.user.pk
-
-    @property
-    def seq(self) -> int:
-        return self.delivery.seq
-
-    async def repair(self, latest: int) -> None:
-        """The room's newest broadcast seq is ``latest`` (read by the process's sweep):
-        send changes whose live event never reached this socket (lost by the channel
-        layer), even when the room stays quiet and no later event shows the gap."""
-        try:
-            async with self.delivering:
-                await self._carry_out(self.delivery.heartbeat(latest))
-        except Exception:
-            logger.exception("repair of room %s failed", self.room_id)

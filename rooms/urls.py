@@ -3,7 +3,15 @@ from __future__ import annotations
 from django.urls import path
 
 # converters registers <room:…>.
-from rooms import connection_views, converters, history, member_views, transcript, views  # noqa: F401
+from rooms import (  # noqa: F401
+    connection_views,
+    converters,
+    history,
+    member_views,
+    message_views,
+    transcript,
+    views,
+)
 
 app_name = "rooms"
 
@@ -19,7 +27,7 @@ urlpatterns = [
         name="member_remove",
     ),
     path("<room:slug>/leave/", member_views.room_leave, name="leave"),
-    path("<room:slug>/messages/", views.message_create, name="message_create"),
+    path("<room:slug>/messages/", message_views.message_create, name="message_create"),
     path("<room:slug>/composer/", history.composer_field, name="composer_field"),
     path("<room:slug>/transcript.txt", transcript.transcript_text, name="transcript_txt"),
     path("<room:slug>/transcript.json", transcript.transcript_json, name="transcript_json"),
@@ -30,9 +38,12 @@ urlpatterns = [
         "<room:slug>/messages/<int:message_id>/fragment/", history.message_fragment,
         name="message_fragment",
     ),
-    path("<room:slug>/messages/<int:message_id>/edit/", views.message_edit, name="message_edit"),
     path(
-        "<room:slug>/messages/<int:message_id>/delete/", views.message_delete,
+        "<room:slug>/messages/<int:message_id>/edit/", message_views.message_edit,
+        name="message_edit",
+    ),
+    path(
+        "<room:slug>/messages/<int:message_id>/delete/", message_views.message_delete,
         name="message_delete",
     ),
 ]

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import reswap, retarget
 
 from config.http import AuthedRequest
@@ -28,7 +28,7 @@ from rooms import (
     timeline,
 )
 from rooms import render as fragments
-from rooms.forms import ConversationForm, MessageEditForm, MessageForm, RoomForm, first_error
+from rooms.forms import ConversationForm, RoomForm
 from rooms.models import Message, Room
 from rooms.presence import get_store
 from rooms.ratelimit import RateLimited
@@ -40,7 +40,7 @@ def _online_usernames(room: Room) -> tuple[list[str], int]:
     return names, max(0, len(user_ids) - presence_events.MAX_LISTED)
 
 
-def _error_response(
+def error_response(
     request: AuthedRequest, room: Room, text: str, status: int, *, message_id: int | None = None,
 ) -> HttpResponse:
     if request.htmx:
@@ -189,67 +189,3 @@ def messages_older(request: AuthedRequest, slug: str) -> HttpResponse:
         {"room": room, "messages": page.messages, "has_more": page.has_more,
          "oldest_id": page.oldest_id},
     )
-
-
-@login_required
-@require_POST
-def message_create(request: AuthedRequest, slug: str) -> HttpResponse:
-    room = access.room_or_404(slug=slug, user=request.user)
-    form = MessageForm(data=request.POST)
-    try:
-        if not form.is_valid():
-            raise ValidationError(first_error(form))
-        services.message_create(
-            room=room, author=request.user, body=form.cleaned_data["body"],
-            reply_to_id=form.cleaned_data["reply_to"],
-        )
-    except ValidationError as exc:
-        return _error_response(request, room, exc.messages[0], 400)
-    except RateLimited as exc:
-        return _error_response(request, room, exc.text, 429)
-    if request.htmx:
-        return HttpResponse(fragments.composer_reset_frame())
-    return redirect(room)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def message_edit(request: AuthedRequest, slug: str, message_id: int) -> HttpResponse:
-    room = access.room_or_404(slug=slug, user=request.user)
-    if request.method == "GET":
-        message = selectors.message_in_room(room=room, message_id=message_id)
-        if message is None or not services.can_edit(user=request.user, message=message):
-            return _error_response(
-                request, room, services.NOT_ALLOWED_EDIT, 403, message_id=message_id
-            )
-        return render(request, "rooms/room.html#message-edit", {"message": message})
-    form = MessageEditForm(data={**request.POST.dict(), "message_id": message_id})
-    try:
-        if not form.is_valid():
-            raise ValidationError(first_error(form))
-        services.message_edit(
-            room=room, user=request.user, message_id=message_id, body=form.cleaned_data["body"]
-        )
-    except ValidationError as exc:
-        return _error_response(request, room, exc.messages[0], 400, message_id=message_id)
-    except PermissionDenied as exc:
-        return _error_response(request, room, str(exc), 403, message_id=message_id)
-    except RateLimited as exc:
-        return _error_response(request, room, exc.text, 429, message_id=message_id)
-    if request.htmx:
-        return HttpResponse(status=204)
-    return redirect(room)
-
-
-@login_required
-@require_POST
-def message_delete(request: AuthedRequest, slug: str, message_id: int) -> HttpResponse:
-    room = access.room_or_404(slug=slug, user=request.user)
-    try:
-        services.message_delete(room=room, user=request.user, message_id=message_id)
-    except PermissionDenied as exc:
-        return _error_response(request, room, str(exc), 403, message_id=message_id)
-    if request.htmx:
-        # Everyone, this tab included, gets the tombstone through the room's socket.
-        return HttpResponse(status=204)
-    return redirect(room)

@@ -122,6 +122,8 @@ def test_edit_errors_stay_in_the_edit_form_and_focus_stays_with_the_message(page
     expect(page.get_by_label("Edit message")).to_have_count(0)
     expect(page.locator("#messages :focus")).to_have_count(1)
     message_action(page, "Meet at five", "Edit").click()
+    # The form has arrived and taken focus (autofocus) before the key is pressed.
+    expect(page.get_by_label("Edit message")).to_be_focused()
     page.get_by_label("Edit message").press("Escape")
     expect(page.get_by_label("Edit message")).to_have_count(0)
     expect(page.locator("#messages :focus")).to_have_count(1)

@@ -1,0 +1,86 @@
+"""How a room socket carries out what its delivery state (``rooms.delivery``) decides:
+send a live event, fetch and render a catch-up, or redraw the list, and note what was
+shown as read. Mixed into ``rooms.consumers.RoomConsumer``; the process's sweep
+(``rooms.sweep``) calls ``repair`` through it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from channels.db import database_sync_to_async
+
+from rooms import render, selectors
+from rooms.delivery import Decision, Delivery, Step
+from rooms.readstate import get_tracker
+from rooms.timeline import zone_of
+
+if TYPE_CHECKING:
+    from rooms.models import Room
+    from users.models import User
+
+logger = logging.getLogger(__name__)
+
+
+class DeliveringMixin:
+    room_id: int | None
+    room: Room
+    user: User
+    delivery: Delivery
+    # Held while deciding what to send by seq: the sweep's repair runs beside events.
+    delivering: asyncio.Lock
+
+    if TYPE_CHECKING:  # provided by the consumer (AsyncWebsocketConsumer.send)
+        async def send(self, text_data: str | None = None) -> None: ...
+
+    async def _carry_out(self, decision: Decision, *, html: str = "") -> None:
+        """Do what ``self.delivery`` decided. Called with ``self.delivering`` held."""
+        if decision.step is Step.SEND:
+            await self.send(text_data=html)
+            self._note_read()
+        elif decision.step is Step.FETCH:
+            await self._catch_up(decision.seq)
+        elif decision.step is Step.REDRAW:
+            seq, frame = await database_sync_to_async(render.fitting_reset_frame)(
+                room=self.room, smaller_page=self.delivery.smaller_page, tz=zone_of(self.user)
+            )
+            self.delivery.redrawn(seq)
+            await self.send(text_data=frame)
+            self._note_read()
+
+    def _note_read(self) -> None:
+        """What this socket showed counts as read (written in batches: rooms.readstate)."""
+        get_tracker().note(room_id=self.room.pk, user_id=self.user.pk, seq=self.delivery.seq)
+
+    async def _catch_up(self, after: int) -> None:
+        messages = await database_sync_to_async(selectors.messages_changed_after)(
+            room_id=self.room.pk, seq=after, limit=self.delivery.fetch_limit
+        )
+        newest = messages[-1].seq if messages else 0
+        decision = self.delivery.fetched(count=len(messages), newest=newest)
+        html = ""
+        if decision.step is Step.RENDER:
+            html = await database_sync_to_async(render.catchup_frame)(
+                messages, after=after, seq=decision.seq, tz=zone_of(self.user)
+            )
+            decision = self.delivery.rendered(seq=decision.seq, size=len(html.encode()))
+        await self._carry_out(decision, html=html)
+
+    @property
+    def user_id(self) -> int:
+        return self.user.pk
+
+    @property
+    def seq(self) -> int:
+        return self.delivery.seq
+
+    async def repair(self, latest: int) -> None:
+        """The room's newest broadcast seq is ``latest`` (read by the process's sweep):
+        send changes whose live event never reached this socket (lost by the channel
+        layer), even when the room stays quiet and no later event shows the gap."""
+        try:
+            async with self.delivering:
+                await self._carry_out(self.delivery.heartbeat(latest))
+        except Exception:
+            logger.exception("repair of room %s failed", self.room_id)
