@@ -24,11 +24,14 @@ run: setup
 ## The whole test suite (what CI runs): needs Chromium, Redis at REDIS_URL and PostgreSQL
 ## at DATABASE_URL whose user may create databases (the named database need not exist;
 ## each run creates and drops its own). Checked first by tests/preflight.py.
+## Two pytest-xdist workers, one file each at a time: most tests wait on servers, browsers and
+## sockets rather than compute. TEST_WORKERS= runs them one after another.
+TEST_WORKERS ?= -n 2 --dist loadfile
 REDIS_URL ?= redis://127.0.0.1:6379/0
 DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/chatrooms
 test: setup
-	@REDIS_URL=$(REDIS_URL) DATABASE_URL=$(DATABASE_URL) $(PY) -m tests.preflight
-	REDIS_URL=$(REDIS_URL) DATABASE_URL=$(DATABASE_URL) $(PY) -m pytest $(PYTEST_ARGS)
+	@REDIS_URL=$(REDIS_URL) DATABASE_URL=$(DATABASE_URL) $(PY) -m tests.preflight --install
+	REDIS_URL=$(REDIS_URL) DATABASE_URL=$(DATABASE_URL) $(PY) -m pytest $(TEST_WORKERS) $(PYTEST_ARGS)
 
 ## The fast tier, after every change (under a minute): models, services, selectors, forms,
 ## views and the consumer on the embedded defaults (SQLite, in-memory layer). Needs nothing

@@ -96,12 +96,29 @@ class Redis:
         if url:
             self.url = url
             self.pid = None
+            self._refuse_if_in_use()
             return
         self._workdir = tempfile.TemporaryDirectory()
         self.server = harness.RedisServer(Path(self._workdir.name), "--maxclients", "20000")
         self.server.start()
         self.url = self.server.url
         self.pid = self.server.process.pid if self.server.process else None
+
+    def _refuse_if_in_use(self) -> None:
+        """The bench empties its Redis database between rounds: never one holding data."""
+        import redis
+
+        client = redis.Redis.from_url(self.url)
+        try:
+            keys = client.dbsize()
+        finally:
+            client.close()
+        if keys:
+            raise SystemExit(
+                f"bench: the Redis database at {self.url} holds {keys} keys, and the bench "
+                "empties its database between rounds. Give it an empty one (another database "
+                "number), or no --redis-url to let it start its own redis-server."
+            )
 
     def flush(self) -> None:
         import redis

@@ -12,3 +12,10 @@ import uuid
 
 _RUN = os.environ.setdefault("CHAT_TEST_RUN_ID", f"{os.getpid()}{uuid.uuid4().hex[:6]}")
 os.environ.setdefault("CHAT_REDIS_PREFIX", f"chatrooms-test-{_RUN}")
+
+# Under pytest-xdist each worker is a test run of its own: its own test database (which
+# pytest-django suffixes with the worker id) and its own key prefix, so one worker's
+# clean-up never deletes another's keys.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _WORKER and not os.environ["CHAT_REDIS_PREFIX"].endswith(f"-{_WORKER}"):
+    os.environ["CHAT_REDIS_PREFIX"] = f"{os.environ['CHAT_REDIS_PREFIX']}-{_WORKER}"

@@ -4,13 +4,19 @@ The whole suite needs Chromium, a Redis at ``REDIS_URL`` and a PostgreSQL server
 ``DATABASE_URL`` whose user may create databases (each run makes its own; the database
 named in the URL need not exist). Says exactly what is missing, instead of a hundred
 failing tests. ``make test-fast`` needs none of them.
+
+With ``--install`` (what ``make test`` runs) it first installs the two tools a fresh clone
+lacks: Debian's Chromium (``apt-get``, as root) and axe-core (``npm ci`` in
+theme/static_src, git-ignored). Redis and PostgreSQL are services: it only checks them.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 
@@ -56,7 +62,27 @@ def problems() -> list[str]:
     return found
 
 
+def install() -> None:
+    """Chromium and axe-core, when missing and the machine can install them."""
+    if not shutil.which("chromium") and shutil.which("apt-get") and os.geteuid() == 0:
+        print("make test: installing Chromium (apt-get install -y chromium)", file=sys.stderr)
+        quiet = {"DEBIAN_FRONTEND": "noninteractive", **os.environ}
+        subprocess.run(["apt-get", "update", "-qq"], check=False, env=quiet)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=False, env=quiet)
+    from tests.axe import AXE
+
+    static_src = Path(__file__).resolve().parent.parent / "theme" / "static_src"
+    if not AXE.exists() and shutil.which("npm") and AXE.is_relative_to(static_src):
+        print("make test: installing axe-core (npm ci in theme/static_src)", file=sys.stderr)
+        subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=static_src, check=False,
+        )
+
+
 if __name__ == "__main__":
+    if "--install" in sys.argv[1:]:
+        install()
     missing = problems()
     for line in missing:
         print(f"make test: {line}", file=sys.stderr)
