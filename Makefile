@@ -38,7 +38,7 @@ test: setup
 ## installed; leaves out tests marked slow, browser, redis or postgres.
 FAST := not slow and not browser and not redis and not postgres
 test-fast: setup
-	env -u REDIS_URL -u DATABASE_URL $(PY) -m pytest -m "$(FAST)" $(PYTEST_ARGS)
+	env -u REDIS_URL -u DATABASE_URL $(PY) -m pytest $(TEST_WORKERS) -m "$(FAST)" $(PYTEST_ARGS)
 
 ## Rebuild the committed Tailwind stylesheet (needs Node and npm).
 css: setup
