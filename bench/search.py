@@ -96,14 +96,15 @@ def sizes() -> dict[str, float]:
 
 def plan(client: Any, q: str) -> list[str]:
     """EXPLAIN ANALYZE of the query that finds and counts the matches of one search."""
-    from django.db import connection
+    from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as ctx:
         client.get("/search/", {"q": q})
     wanted = [x["sql"] for x in ctx.captured_queries if "@@" in x["sql"]][:2]
     plans = []
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")  # as the search does
         for sql in wanted:
             cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
             plans.append("\n".join(row[0] for row in cursor.fetchall()))
@@ -157,7 +158,8 @@ def main() -> None:
     texts = search_data.bodies(args.inserts, random.Random(5))
     result["insert"] = search_insert.insert_overhead(readable[0], reader_id, texts)
     result["sizes"] = sizes()
-    result["plans"] = [*plan(client, "coffee"), *plan(client, "meeting")]
+    result["plans"] = [*plan(client, "coffee"), *plan(client, "meeting"),
+                       *plan(client, search_data.RARE_WORD), *plan(client, '"deploy today"')]
     result["load_after"] = os.getloadavg()
     print(json.dumps(result, default=str))
 

@@ -186,8 +186,10 @@ def copy_messages(total: int, room_ids: list[int], readable_count: int) -> int:
                 if n in rare:
                     body = f"{body} {RARE_WORD}"
                 seq[room_id] += 1
+                # Saved as the message services save it (the words need no escaping).
                 row = {**defaults, "room_id": room_id, "author_id": authors[n % len(authors)],
-                       "body": body, "created_at": start + step * n,
+                       "body": body, "body_html": f"<p>{body}</p>", "body_text": body,
+                       "created_at": start + step * n,
                        "created_seq": seq[room_id], "seq": seq[room_id]}
                 copy.write_row([row[f.attname] for f in fields])
         cursor.execute("UPDATE rooms_room SET last_seq = %s WHERE id = ANY(%s)",

@@ -9,7 +9,9 @@ holds no script, handler, ``style``, ``javascript:`` URL or ``hx-*`` attribute.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable
+from html import unescape
 from typing import TYPE_CHECKING
 
 import nh3
@@ -135,3 +137,14 @@ def render_markdown(source: str, *, mentioned: Iterable[User] = ()) -> str:
         return ""
     env = {"mentions": {user.username.lower(): user for user in mentioned}}
     return sanitize(_parser().render(source, env)).strip()
+
+
+_TAG = re.compile(r"<[^>]*>")
+_BLANK_LINES = re.compile(r"\n\s*\n")
+
+
+def plain_text(html: str) -> str:
+    """What a reader sees of stored HTML, as text: no tags, entities decoded, blocks on
+    their own lines. Search indexes it and quotes it in snippets (``Message.body_text``).
+    The HTML comes from ``render_markdown``, which already puts each block on a line."""
+    return _BLANK_LINES.sub("\n", unescape(_TAG.sub("", html))).strip()

@@ -116,6 +116,9 @@ class Message(models.Model):
     body = models.TextField(blank=True)
     # The body's Markdown, rendered and sanitised once when saved (rooms.formatting).
     body_html = models.TextField(blank=True, default="")
+    # body_html as plain text (rooms.formatting.plain_text), saved with it: what search
+    # indexes and quotes in snippets, so a snippet shows no Markdown or HTML.
+    body_text = models.TextField(blank=True, default="")
     # The message this one answers; it stays linked when the original is deleted.
     reply_to = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies"

@@ -21,7 +21,7 @@ from django.utils.text import slugify
 
 from notifications.services import notifications_schedule
 from rooms import access, broadcast, membership, mentions, ratelimit, timeline
-from rooms.formatting import render_markdown
+from rooms.formatting import plain_text, render_markdown
 from rooms.forms import ROOM_EXISTS, MessageForm, RoomForm, public_name_taken
 from rooms.models import Membership, Message, Room
 
@@ -163,6 +163,7 @@ def message_create(
         seq = next_seq(room.pk)
         message = Message.objects.create(
             room_id=room.pk, author=author, body=body, body_html=body_html,
+            body_text=plain_text(body_html),
             reply_to_id=reply_to_id, created_seq=seq, seq=seq, client_key=client_key,
             # The room row is locked: the newest message now is the one before this.
             continues=timeline.continues_previous(room_id=room.pk, author_id=author.pk),
@@ -190,9 +191,10 @@ def message_edit(*, room: Room, user: User, message_id: int, body: object) -> Me
         mentioned = mentions.mentionable_users(room=room, text=body)
         message.body = body
         message.body_html = render_markdown(body, mentioned=mentioned)
+        message.body_text = plain_text(message.body_html)
         message.edited_at = timezone.now()
         message.seq = next_seq(room.pk)
-        message.save(update_fields=["body", "body_html", "edited_at", "seq"])
+        message.save(update_fields=["body", "body_html", "body_text", "edited_at", "seq"])
         mentions.mentions_save(message=message, users=mentioned)
         transaction.on_commit(lambda: broadcast.message_changed(message.pk))
     return message
@@ -217,10 +219,10 @@ def message_delete(*, room: Room, user: User, message_id: int) -> Message:
         if message.is_deleted:
             raise PermissionDenied(ALREADY_DELETED)
         # Keep the row for the tombstone (and for replies); the text and reactions are gone.
-        message.body = message.body_html = ""
+        message.body = message.body_html = message.body_text = ""
         message.deleted_at = timezone.now()
         message.seq = next_seq(room.pk)
-        message.save(update_fields=["body", "body_html", "deleted_at", "seq"])
+        message.save(update_fields=["body", "body_html", "body_text", "deleted_at", "seq"])
         message.reactions.all().delete()
         transaction.on_commit(lambda: broadcast.message_changed(message.pk))
     return message

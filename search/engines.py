@@ -21,12 +21,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 from django.contrib.postgres.search import (
     SearchHeadline,
     SearchQuery,
-    SearchRank,
     SearchVectorField,
 )
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import connection, transaction
+from django.db.models import Case, When
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 
 from rooms.models import Message
 from search import schema
@@ -41,6 +43,10 @@ if TYPE_CHECKING:
 MARK_START = "\ue000"
 MARK_END = "\ue001"
 SNIPPET_WORDS = 24
+SHORT_MESSAGE = 160  # characters: a message this short is its own snippet
+# Searches rank and count the newest CAP matches: a word in half of a million messages
+# costs what a word in CAP of them does. The page says "1,000+ results" beyond it.
+CAP = 1000
 
 
 class Engine(Protocol):
@@ -52,7 +58,8 @@ class Engine(Protocol):
         self, messages: QuerySet[Message], query: ParsedQuery, *, by_rank: bool, offset: int,
         limit: int,
     ) -> tuple[list[int], int]:
-        """Ids of one page of matches (best or newest first) and how many match in all."""
+        """Ids of one page of the newest ``CAP`` matches (best or newest first), and how
+        many match, counted up to ``CAP + 1``."""
         ...
 
     def hits(self, ids: list[int], query: ParsedQuery) -> list[tuple[Message, str]]:
@@ -76,30 +83,43 @@ class PostgresEngine:
             f'"{Message._meta.db_table}"."{schema.VECTOR_COLUMN}"', [],
             output_field=SearchVectorField(),
         )
-        tsquery = self._tsquery(query)
-        return messages.alias(vector=vector).filter(vector=tsquery).annotate(
-            rank=SearchRank(vector, tsquery)
-        )
+        return messages.annotate(vector=vector).filter(vector=self._tsquery(query))
 
     def page(
         self, messages: QuerySet[Message], query: ParsedQuery, *, by_rank: bool, offset: int,
         limit: int,
     ) -> tuple[list[int], int]:
-        # The inner query is fenced (OFFSET 0) so the rank is computed during the scan and
-        # the window keeps only narrow rows: unfenced, it carried every tsvector along and
-        # spilled to disk on a common word.
-        return window_page(messages, by_rank=by_rank, offset=offset, limit=limit,
-                           fence=" OFFSET 0")
+        # ts_rank runs on the newest CAP + 1 matches only, outside the query that finds
+        # them: inside, it would run on every match before the newest were picked.
+        ranked: dict[str, Any] = {
+            "columns": ["vector"],
+            "rank": "ts_rank(newest.vector, websearch_to_tsquery(%s::regconfig, %s))",
+            "rank_params": [schema.LANGUAGE, query.websearch_text()],
+        } if by_rank else {}
+        with transaction.atomic(), connection.cursor() as cursor:
+            # One process per search. Parallel workers made the planner walk the newest
+            # messages for a common word in three processes at once: 148 ms for "coffee"
+            # at 1M messages on our 2 cores, against 37 ms for one process reading only
+            # the matches (docs/search.md).
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+            return capped_page(messages, offset=offset, limit=limit, **ranked)
 
     def hits(self, ids: list[int], query: ParsedQuery) -> list[tuple[Message, str]]:
-        headline = SearchHeadline(
-            "body", self._tsquery(query), config=schema.LANGUAGE,
-            start_sel=MARK_START, stop_sel=MARK_END,
-            max_words=SNIPPET_WORDS, min_words=SNIPPET_WORDS // 2, max_fragments=2,
-            fragment_delimiter=" … ",
+        def headline(**options: Any) -> SearchHeadline:
+            return SearchHeadline(
+                schema.TEXT_COLUMN, self._tsquery(query), config=schema.LANGUAGE,
+                start_sel=MARK_START, stop_sel=MARK_END, **options,
+            )
+
+        # A short message is shown whole; a long one as its best two passages.
+        snippet = Case(
+            When(LessThanOrEqual(Length(schema.TEXT_COLUMN), SHORT_MESSAGE),
+                 then=headline(highlight_all=True)),
+            default=headline(max_words=SNIPPET_WORDS, min_words=SNIPPET_WORDS // 2,
+                             max_fragments=2, fragment_delimiter=" … "),
         )
         # The messages and their snippets in one query.
-        rows = messages_in_order(ids, annotate={"snippet": headline})
+        rows = messages_in_order(ids, annotate={"snippet": snippet})
         return [(m, m.snippet) for m in rows]  # type: ignore[attr-defined]
 
     def only_stop_words(self, query: ParsedQuery) -> bool:
@@ -146,7 +166,7 @@ def fts5_expression(query: ParsedQuery) -> str:
 
 
 class SqliteEngine:
-    """An FTS5 table over ``rooms_message.body``, kept in step by triggers."""
+    """An FTS5 table over ``rooms_message.body_text``, kept in step by triggers."""
 
     def matching(self, messages: QuerySet[Message], query: ParsedQuery) -> QuerySet[Message]:
         table = schema.FTS_TABLE
@@ -161,16 +181,16 @@ class SqliteEngine:
         limit: int,
     ) -> tuple[list[int], int]:
         if not by_rank:
-            return window_page(messages, by_rank=False, offset=offset, limit=limit)
+            return capped_page(messages, offset=offset, limit=limit)
         # bm25() (lower is better, so negated) is computed once per match in a full-text
         # query of its own: FTS5 functions cannot run under a window function, and a
         # per-row subquery would run the whole full-text query again for every match.
         table = schema.FTS_TABLE
-        return window_page(
-            messages, by_rank=True, offset=offset, limit=limit,
+        return capped_page(
+            messages, offset=offset, limit=limit, rank="ranks.rank",
             before=f"WITH ranks AS MATERIALIZED (SELECT rowid AS id, -bm25({table}) AS rank "  # noqa: S608
                    f"FROM {table} WHERE {table} MATCH %s) ",
-            before_params=[fts5_expression(query)], join="JOIN ranks ON ranks.id = hits.id",
+            before_params=[fts5_expression(query)], join="JOIN ranks ON ranks.id = newest.id",
         )
 
     def hits(self, ids: list[int], query: ParsedQuery) -> list[tuple[Message, str]]:
@@ -183,7 +203,7 @@ class SqliteEngine:
                 [MARK_START, MARK_END, SNIPPET_WORDS, fts5_expression(query), *ids],
             )
             snippets = dict(cursor.fetchall())
-        return [(m, snippets.get(m.pk) or m.body) for m in messages_in_order(ids)]
+        return [(m, snippets.get(m.pk) or m.body_text) for m in messages_in_order(ids)]
 
     def only_stop_words(self, query: ParsedQuery) -> bool:
         return fts5_expression(query) == ""
@@ -196,26 +216,32 @@ def messages_in_order(ids: list[int], annotate: dict[str, Any] | None = None) ->
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
-def window_page(
-    messages: QuerySet[Message], *, by_rank: bool, offset: int, limit: int, fence: str = "",
-    before: str = "", before_params: list[str] | None = None, join: str = "",
+def capped_page(
+    messages: QuerySet[Message], *, offset: int, limit: int, columns: list[str] | None = None,
+    rank: str = "", rank_params: list[str] | None = None, before: str = "",
+    before_params: list[str] | None = None, join: str = "",
 ) -> tuple[list[int], int]:
-    """One page of ``messages`` (ids, by ``rank`` or newest first) and how many in all.
+    """One page of the newest ``CAP`` of ``messages`` (ids, by ``rank`` or newest first)
+    and how many there are, counted up to ``CAP + 1``.
 
-    One pass: the matches are read once, and a window count over them rides along with
-    the top-N sort. ``rank`` comes from ``messages`` (an annotation) or from ``join``.
+    The newest ``CAP + 1`` are picked first (by id: ids grow with time), so however
+    common the words, no more than that are ranked or counted. Which plan picks them
+    (walk the newest messages, or collect every match and keep the newest) is the
+    database's choice from its statistics; see docs/search.md.
     """
-    columns = ["id", "created_at"] + (["rank"] if by_rank and not join else [])
     try:
-        sql, params = messages.order_by().values(*columns).query.sql_with_params()
+        newest = messages.order_by("-id").values("id", "created_at", *(columns or []))
+        sql, params = newest[: CAP + 1].query.sql_with_params()
     except EmptyResultSet:  # a query that can match nothing (.none())
         return [], 0
-    newest = "hits.created_at DESC, hits.id DESC"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"{before}SELECT hits.id, COUNT(*) OVER () FROM ({sql}{fence}) AS hits {join} "  # noqa: S608
-            f"ORDER BY {'rank DESC, ' if by_rank else ''}{newest} LIMIT %s OFFSET %s",
-            [*(before_params or []), *params, limit, offset],
+            f"{before}SELECT id, total FROM (SELECT newest.id, newest.created_at, "  # noqa: S608
+            f"{rank or 0} AS rank, COUNT(*) OVER () AS total, "
+            f"ROW_NUMBER() OVER (ORDER BY newest.id DESC) AS age FROM ({sql}) AS newest {join}"
+            f") AS hits WHERE age <= %s "
+            f"ORDER BY {'rank DESC, ' if rank else ''}created_at DESC, id DESC LIMIT %s OFFSET %s",
+            [*(before_params or []), *(rank_params or []), *params, CAP, limit, offset],
         )
         rows = cursor.fetchall()
     return [pk for pk, _ in rows], rows[0][1] if rows else 0

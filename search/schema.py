@@ -1,10 +1,14 @@
 """The full-text index of message bodies, on PostgreSQL and on SQLite.
 
+What is indexed is ``Message.body_text``: the message as its readers see it, in plain
+text (rooms.formatting.plain_text), saved by the message services with the HTML. So
+Markdown marks and link addresses are not searched, and snippets show plain text.
+
 PostgreSQL: ``rooms_message.search_vector``, a stored generated column
-(``to_tsvector('english', body)``), with a GIN index. The database recomputes it on
-every insert and on every change of ``body``, so an edited message is found by its
-new text only and a deleted one (its body is emptied) by nothing. Created by this
-app's migration.
+(``to_tsvector('english', body_text)``), with a GIN index. The database recomputes it
+on every insert and on every change of ``body_text``, so an edited message is found by
+its new text only and a deleted one (its text is emptied) by nothing. Created by this
+app's migrations.
 
 SQLite: ``rooms_message_fts``, an FTS5 table whose content is ``rooms_message``,
 kept in step by three triggers. Django rebuilds a SQLite table (and so drops its
@@ -25,12 +29,13 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 LANGUAGE = "english"  # PostgreSQL text search configuration (see search/engines.py)
 MESSAGE_TABLE = "rooms_message"
 VECTOR_COLUMN = "search_vector"
+TEXT_COLUMN = "body_text"
 VECTOR_INDEX = "message_search_vector"
 FTS_TABLE = "rooms_message_fts"
 
 POSTGRES_CREATE = [
     f"ALTER TABLE {MESSAGE_TABLE} ADD COLUMN {VECTOR_COLUMN} tsvector "
-    f"GENERATED ALWAYS AS (to_tsvector('{LANGUAGE}'::regconfig, body)) STORED",
+    f"GENERATED ALWAYS AS (to_tsvector('{LANGUAGE}'::regconfig, {TEXT_COLUMN})) STORED",
     f"CREATE INDEX {VECTOR_INDEX} ON {MESSAGE_TABLE} USING gin ({VECTOR_COLUMN})",
 ]
 POSTGRES_DROP = [f"ALTER TABLE {MESSAGE_TABLE} DROP COLUMN {VECTOR_COLUMN}"]
@@ -38,19 +43,22 @@ POSTGRES_DROP = [f"ALTER TABLE {MESSAGE_TABLE} DROP COLUMN {VECTOR_COLUMN}"]
 # Every statement below is built from the constants above only, never from input.
 # Porter stemming over unicode61 words: the closest FTS5 has to PostgreSQL's 'english'.
 SQLITE_TABLE = (
-    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(body, "
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5({TEXT_COLUMN}, "
     f"content='{MESSAGE_TABLE}', content_rowid='id', "
     "tokenize='porter unicode61 remove_diacritics 2')"
 )
 _FTS_DELETE = (
-    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, body) VALUES ('delete', old.id, old.body);"  # noqa: S608
+    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {TEXT_COLUMN}) "  # noqa: S608
+    f"VALUES ('delete', old.id, old.{TEXT_COLUMN});"
 )
-_FTS_INSERT = f"INSERT INTO {FTS_TABLE}(rowid, body) VALUES (new.id, new.body);"  # noqa: S608
+_FTS_INSERT = (
+    f"INSERT INTO {FTS_TABLE}(rowid, {TEXT_COLUMN}) VALUES (new.id, new.{TEXT_COLUMN});"  # noqa: S608
+)
 SQLITE_TRIGGERS = {
     f"{FTS_TABLE}_ai": f"AFTER INSERT ON {MESSAGE_TABLE} BEGIN {_FTS_INSERT} END",
     f"{FTS_TABLE}_ad": f"AFTER DELETE ON {MESSAGE_TABLE} BEGIN {_FTS_DELETE} END",
     f"{FTS_TABLE}_au": (
-        f"AFTER UPDATE OF body ON {MESSAGE_TABLE} BEGIN {_FTS_DELETE} {_FTS_INSERT} END"
+        f"AFTER UPDATE OF {TEXT_COLUMN} ON {MESSAGE_TABLE} BEGIN {_FTS_DELETE} {_FTS_INSERT} END"
     ),
 }
 

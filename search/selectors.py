@@ -17,7 +17,7 @@ from django.utils.text import Truncator
 from rooms.access import readable_rooms, room_for_user
 from rooms.models import Message
 from rooms.selectors import with_titles
-from search.engines import MARK_END, MARK_START, engine, messages_in_order
+from search.engines import CAP, MARK_END, MARK_START, engine, messages_in_order
 from search.query import ParsedQuery, parse
 from users.models import User
 
@@ -47,10 +47,21 @@ class Results:
     problem: str = ""  # something to fix in the query, said instead of results
     state: str = ""  # EMPTY_QUERY or STOP_WORDS_ONLY when nothing was searched
     ranked: bool = False  # words were searched (relevance order is possible)
+    capped: bool = False  # more than CAP match: only the newest CAP are ranked and listed
 
     @property
     def has_more(self) -> bool:
         return self.page * PAGE_SIZE < self.count
+
+    @property
+    def count_number(self) -> str:
+        return f"{self.count:,}"
+
+    @property
+    def count_text(self) -> str:
+        """"1 result", "23 results", "1,000+ results"."""
+        plural = "" if self.count == 1 and not self.capped else "s"
+        return f"{self.count_number}{'+' if self.capped else ''} result{plural}"
 
     @property
     def first_number(self) -> int:
@@ -96,6 +107,8 @@ def message_search(*, user: User, q: str, sort: str = "relevance", page: int = 1
     """Messages ``user`` may read that match ``q``, one page of them, and how many in all.
 
     Four queries (rooms, page with count, messages, snippets) and one per filter value.
+    Only the newest ``CAP`` matches are ranked, listed and counted (``capped`` says
+    there are more): what a search costs does not grow with how common its words are.
     """
     sort = sort if sort in SORTS else SORTS[0]
     page = max(1, page)
@@ -122,17 +135,17 @@ def message_search(*, user: User, q: str, sort: str = "relevance", page: int = 1
     start = (page - 1) * PAGE_SIZE
     ids, count = search.page(messages, parsed, by_rank=by_rank, offset=start, limit=PAGE_SIZE)
     if not ids and page > 1:  # past the end: still say how many there are
-        count = messages.count()
+        count = messages.order_by()[: CAP + 1].count()
     if not count and parsed.has_words and search.only_stop_words(parsed):
         return Results(q=q, sort=sort, state=STOP_WORDS_ONLY)
     if parsed.has_words and ids:
         found = search.hits(ids, parsed)
-        hits = [Hit(m, highlighted(snippet or m.body)) for m, snippet in found]
+        hits = [Hit(m, highlighted(snippet or m.body_text)) for m, snippet in found]
     else:
-        hits = [Hit(m, _plain_snippet(m.body)) for m in messages_in_order(ids)]
+        hits = [Hit(m, _plain_snippet(m.body_text)) for m in messages_in_order(ids)]
     rooms = {h.message.room_id: h.message.room for h in hits}  # one instance per room,
     for hit in hits:  # titled for this user (a direct conversation: the other people)
         hit.message.room = rooms[hit.message.room_id]
     with_titles(list(rooms.values()), viewer=user)
-    return Results(q=q, sort=sort, page=page, hits=hits, count=count,
-                   ranked=parsed.has_words)
+    return Results(q=q, sort=sort, page=page, hits=hits, count=min(count, CAP),
+                   ranked=parsed.has_words, capped=count > CAP)

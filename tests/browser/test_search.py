@@ -17,7 +17,7 @@ def test_search_as_you_type_more_results_and_go_to_the_message(
     garden = Room.objects.create(name="Garden", slug="garden")
     Message.objects.bulk_create(
         Message(room=garden, author=bob, body=f"Pineapple number {i} is ripe",
-                created_at=timezone.now())
+                body_text=f"Pineapple number {i} is ripe", created_at=timezone.now())
         for i in range(25)
     )
     page = new_context().new_page()
@@ -46,7 +46,8 @@ def test_the_phone_header_searches_without_javascript(
     new_context, live_server_url, alice, bob
 ) -> None:
     lobby = Room.objects.get_or_create(slug="lobby", defaults={"name": "Lobby"})[0]
-    Message.objects.create(room=lobby, author=bob, body="Quarterly report is due friday")
+    text = "Quarterly report is due friday"
+    Message.objects.create(room=lobby, author=bob, body=text, body_text=text)
     context = new_context(viewport=PHONE)
     page = context.new_page()
     log_in(page, live_server_url, alice.username)

@@ -12,6 +12,7 @@ from django.db import connection
 from django.utils import timezone
 
 from rooms import services
+from rooms.formatting import plain_text, render_markdown
 from rooms.models import Membership, Message, Room
 from tests.conftest import add_members
 
@@ -19,8 +20,13 @@ pytestmark = pytest.mark.django_db
 
 
 def say(room: Room, author, *bodies: str, minutes_ago: int = 0) -> list[Message]:
-    """Messages straight into the table (the rate limit is not what is tested here)."""
-    made = Message.objects.bulk_create(Message(room=room, author=author, body=b) for b in bodies)
+    """Messages straight into the table (the rate limit is not what is tested here),
+    saved as the message services save them: source, HTML and plain text."""
+    made = Message.objects.bulk_create(
+        Message(room=room, author=author, body=b, body_html=render_markdown(b),
+                body_text=plain_text(render_markdown(b)))
+        for b in bodies
+    )
     if minutes_ago:
         when = timezone.now() - timedelta(minutes=minutes_ago)
         Message.objects.filter(pk__in=[m.pk for m in made]).update(created_at=when)
@@ -77,6 +83,27 @@ def test_a_result_shows_room_author_time_and_marked_snippet(client_for, alice, b
     assert f'href="{hit.get_absolute_url()}"' in html
 
 
+def snippet(html: str, message: Message) -> str:
+    return re.search(rf'<a href="{message.get_absolute_url()}" class="mt-1[^>]*>(.*?)</a>',
+                     html, re.S).group(1)
+
+
+def test_snippets_show_plain_text_and_link_addresses_are_not_searched(
+    client_for, alice, lobby
+) -> None:
+    message = services.message_create(
+        room=lobby, author=alice,
+        body="The **launch** plan: run `make ship`, see [the notes](https://example.com/quasar)",
+    )
+    client = client_for(alice)
+    html = search(client, "launch")
+    assert snippet(html, message) == (
+        "The <mark>launch</mark> plan: run make ship, see the notes"
+    )
+    assert heading(search(client, "quasar")) == "No results for “quasar”"
+    assert snippet(search(client, "from:alice"), message).startswith("The launch plan")
+
+
 def test_relevance_first_newest_among_equals_or_newest_first(client_for, alice, lobby) -> None:
     [old_strong] = say(lobby, alice, "Deploy deploy deploy: the deploy is today", minutes_ago=30)
     [older] = say(lobby, alice, "we deploy on fridays", minutes_ago=20)
@@ -118,6 +145,22 @@ def test_results_are_paged_with_more_results(client_for, alice, lobby) -> None:
     assert result_ids(fragment) == newest_first[20:] and "<h1" not in fragment
     assert '<div id="search-more" hx-swap-oob="true"' in fragment
     assert "More results" not in fragment
+
+
+def test_a_very_common_word_lists_the_newest_thousand_and_says_so(
+    client_for, alice, lobby
+) -> None:
+    [oldest] = say(lobby, alice, "standup standup standup: the best match, but old")
+    say(lobby, alice, *[f"standup note {i}" for i in range(1000)])
+    client = client_for(alice)
+    html = search(client, "standup")
+    assert heading(html) == "1,000+ results for “standup”"
+    assert "These are the newest 1,000, best first: add a word or a filter" in html
+    assert oldest.pk not in result_ids(html)
+    last = search(client, "standup", sort="newest", page="50")
+    assert len(result_ids(last)) == 20 and "More results" not in last
+    assert oldest.pk not in result_ids(last)
+    assert result_ids(search(client, "standup best")) == [oldest.pk]
 
 
 def test_filters_and_phrases(client_for, alice, bob, lobby) -> None:
@@ -188,7 +231,7 @@ def test_the_index_follows_every_kind_of_write(alice, lobby) -> None:
     from search.selectors import message_search
 
     [m] = say(lobby, alice, "alpha")
-    Message.objects.filter(pk=m.pk).update(body="omega")
+    Message.objects.filter(pk=m.pk).update(body_text="omega")
     assert message_search(user=alice, q="alpha").count == 0
     assert message_search(user=alice, q="omega").count == 1
     Message.objects.filter(pk=m.pk).delete()
