@@ -225,9 +225,8 @@ def capped_page(
     and how many there are, counted up to ``CAP + 1``.
 
     The newest ``CAP + 1`` are picked first (by id: ids grow with time), so however
-    common the words, no more than that are ranked or counted. Which plan picks them
-    (walk the newest messages, or collect every match and keep the newest) is the
-    database's choice from its statistics; see docs/search.md.
+    common the words, no more are ranked or counted. The database picks them by walking
+    the newest messages or by collecting every match, as its statistics say (docs/search.md).
     """
     try:
         newest = messages.order_by("-id").values("id", "created_at", *(columns or []))
