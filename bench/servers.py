@@ -50,6 +50,9 @@ VARIANTS = {
     # ours with no bound on handshakes in progress (what the storm collapsed before)
     "ours-unbounded": ("config.asgi:application", "bench.settings",
                        {"CHAT_HANDSHAKE_LIMIT": "1000000"}),
+    # ours as an older commit had it: the same server run from the unpacked tree named by
+    # BENCH_BEFORE_TREE (``git archive COMMIT | tar -x -C DIR``), for before/after in one run
+    "before": ("config.asgi:application", "bench.settings", {"CHANNEL_LAYER": "pubsub"}),
     "baseline": ("bench.baseline.asgi:application", "bench.baseline.settings", {}),
     # the Channels tutorial exactly as its docs write it (bench/tutorial)
     "tutorial": ("bench.tutorial.asgi:application", "bench.tutorial.settings", {}),
@@ -70,6 +73,17 @@ def client_options(variant: str, port: int, slug: str, cookies: list[str]) -> di
                 "body_key": "message"}
     return {"url": f"{base}/ws/rooms/{slug}/", "origin": f"http://127.0.0.1:{port}",
             "cookies": cookies}
+
+
+def tree(variant: str) -> Path:
+    """Where a variant's server runs from: this checkout, or BENCH_BEFORE_TREE."""
+    if variant != "before":
+        return ROOT
+    before = os.environ.get("BENCH_BEFORE_TREE")
+    if not before or not (Path(before) / "manage.py").exists():
+        raise SystemExit("the 'before' variant needs BENCH_BEFORE_TREE: an unpacked older "
+                         "commit (git archive COMMIT | tar -x -C DIR)")
+    return Path(before)
 
 
 def wait_for_port(port: int, timeout: float, proc: subprocess.Popen | None = None) -> None:
@@ -163,7 +177,7 @@ class Server:
         command = harness.daphne_command(self.port, application=app)
         self.proc = subprocess.Popen(
             command,
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=tree(self.variant), env=env, stdout=log, stderr=subprocess.STDOUT,
         )
         log.close()
         wait_for_port(self.port, 60, self.proc)

@@ -1,5 +1,6 @@
-"""Pages of history: a message's permalink, "Load newer messages" from there, and one
-message alone (what Cancel puts back in place of an edit form).
+"""Pages of history: a message's permalink, "Load newer messages" from there, one
+message alone (what Cancel puts back in place of an edit form), and what a message's
+actions menu offers.
 
 A permalink opens the room around one message. The page is history, not the live end
 of the room: live messages are not appended to it (they would land out of order);
@@ -13,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
+from django_htmx.http import reswap
 
 from config.http import AuthedRequest
 from rooms import access, selectors, timeline
@@ -77,6 +79,20 @@ def message_fragment(request: AuthedRequest, slug: str, message_id: int) -> Http
         # Cancel in the edit form: the message back, and focus with it.
         return HttpResponse(fragments.edit_closed(message, said="Edit cancelled.", oob=False))
     return HttpResponse(fragments.message_html(message))
+
+
+@login_required
+@require_GET
+def message_menu(request: AuthedRequest, message_id: int) -> HttpResponse:
+    """The actions menu (React, Reply, Edit, Delete), fetched by its first click, so a
+    pushed message carries only its closed 44x44 ``<details>``, which this open one
+    replaces. The same for every reader of the room (but the date, in the reader's
+    zone): the page's style rule shows Edit and Delete where the reader may use them,
+    and the services decide."""
+    message = selectors.message_by_id(message_id=message_id)
+    if message is None or not access.can_read(room=message.room, user=request.user):
+        raise Http404("No such message.")
+    return reswap(HttpResponse(fragments.message_menu(message)), "outerHTML")
 
 
 @login_required

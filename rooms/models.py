@@ -170,6 +170,10 @@ class Message(models.Model):
         """The permalink (rooms:message), pointing the browser at the message itself."""
         return f"{_messages_url(self.room.slug)}{self.pk}/#msg-{self.pk}"
 
+    def get_menu_url(self) -> str:  # rooms:message_menu
+        # Short (it is in every message pushed): no room slug, the message says its room.
+        return f"/rooms/-/menu/{self.pk}/"
+
     def get_edit_url(self) -> str:  # rooms:message_edit
         return f"{_messages_url(self.room.slug)}{self.pk}/edit/"
 

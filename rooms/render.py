@@ -30,6 +30,10 @@ def message_html(message: Message, *, oob: bool = False) -> str:
     return render_to_string(f"{ROOM_TEMPLATE}#message", {"message": message, "oob": oob})
 
 
+def message_menu(message: Message) -> str:
+    return render_to_string(f"{ROOM_TEMPLATE}#message-menu", {"message": message})
+
+
 def _for_everyone(message: Message, *, append: bool) -> None:
     """Drawn once for readers in every zone: one time per local rendering, and the
     zones in which a day starts with this message (rooms/timeline.py)."""

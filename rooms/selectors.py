@@ -113,6 +113,11 @@ def message_in_room(*, room: Room, message_id: int) -> Message | None:
     return _drawn(Message.objects.filter(room_id=room.pk, pk=message_id)).first()
 
 
+def message_by_id(*, message_id: int) -> Message | None:
+    """A message with its room (to check who may read it), or None."""
+    return Message.objects.select_related("room").filter(pk=message_id).first()
+
+
 def room_seq(*, room_id: int) -> int:
     """The room's newest event number (committed changes only)."""
     return Room.objects.values_list("last_seq", flat=True).get(pk=room_id)

@@ -20,6 +20,7 @@ urlpatterns = [
     # "-" is never a room's slug (slugify drops a lone dash).
     path("-/connection/", connection_views.connection_notices, name="connection_notices"),
     path("-/session/", connection_views.session_check, name="session_check"),
+    path("-/menu/<int:message_id>/", history.message_menu, name="message_menu"),
     path("<room:slug>/", views.room_detail, name="detail"),
     path("<room:slug>/members/", member_views.members, name="members"),
     path(

@@ -7,11 +7,12 @@ and sanitised once, when the message is saved (rooms/formatting.py), and stored 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from django import template
 from django.utils.dateformat import format as date_format
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import localtime, now
 
 if TYPE_CHECKING:
@@ -50,3 +51,33 @@ def chat_time(value: datetime) -> str:
     if value.year == today.year:
         return date_format(value, "j M, H:i")
     return date_format(value, "j M Y, H:i")
+
+
+# Times of messages, in the zone being drawn in (a page: its reader's). strftime, not
+# Django's date filter: these run for every message of a page.
+@register.filter
+def clock(value: datetime) -> str:
+    """ "14:05"."""
+    return f"{localtime(value):%H:%M}"
+
+
+@register.filter
+def long_time(value: datetime) -> str:
+    """ "Thursday 3 December 2026, 14:05", as rooms.timeline writes it for live events."""
+    local = localtime(value)
+    return f"{local:%A} {local.day} {local:%B %Y, %H:%M}"
+
+
+@register.filter
+def iso_minute(value: datetime) -> str:
+    """The instant for machines (``<time datetime>``): "2026-12-03T13:05Z"."""
+    return f"{value.astimezone(UTC):%Y-%m-%dT%H:%MZ}"
+
+
+@register.filter
+def lone_paragraph(html: str) -> SafeString:
+    """Stored message HTML (sanitised when saved), without the ``<p>`` around a message
+    of one paragraph: most messages are one line, and each is pushed to every reader."""
+    if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+        html = html[3:-4]
+    return mark_safe(html)  # noqa: S308 - sanitised by rooms.formatting when saved

@@ -230,3 +230,28 @@ def test_the_composer_switches_between_one_line_and_several(client_for, alice, l
     assert '<textarea id="composer-body" name="body"' in html and ">keep &lt;this&gt;</textarea>" in html
     html = client.get("/rooms/lobby/composer/", {"body": "back"}).content.decode()
     assert '<input id="composer-body" name="body" type="text"' in html and 'value="back"' in html
+
+
+def test_a_pushed_one_line_message_is_at_most_500_bytes(alice, bob, lobby, client_for,
+                                                         private_room) -> None:
+    # Everyone in the room receives this frame: React, Reply, Edit and Delete are fetched
+    # by the message's actions menu when it is first opened, not sent with every message.
+    timeline.forget_audience_zones()
+    _say(lobby, bob, "Morning all")
+    message = _say(lobby, alice, "Is anyone up for lunch at the noodle place at half twelve?")
+    frame = render.event_frame(message, append=True)
+    assert len(frame.encode()) <= 500, (len(frame.encode()), frame)
+    assert f'hx-get="/rooms/-/menu/{message.pk}/"' in frame
+    assert 'aria-label="Message actions"' in frame and "Reply" not in frame
+    # The menu, fetched by its first click: open, with what it offers (the page's style
+    # rule still decides where Edit and Delete show), in place of the closed one.
+    menu = client_for(bob).get(f"/rooms/-/menu/{message.pk}/", headers={"HX-Request": "true"})
+    assert menu["HX-Reswap"] == "outerHTML"
+    html = menu.content.decode()
+    assert html.startswith('<details open><summary aria-label="Message actions"')
+    for label in ("React", "Reply", ">Edit<", ">Delete<", "👍", "❤️", "😂", "🎉", "😮", "😢"):
+        assert label in html, label
+    # Only for people who may read the room.
+    secret = _say(private_room, alice, "members only")
+    assert client_for(bob).get(f"/rooms/-/menu/{secret.pk}/").status_code == 404
+    assert client_for(alice).get(f"/rooms/-/menu/{secret.pk}/").status_code == 200
