@@ -14,12 +14,12 @@ from django.core.asgi import get_asgi_application
 # Django must be set up before anything imports models.
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from config import flow_control  # noqa: E402
 from config.admission import HandshakeAdmission  # noqa: E402
+from config.deferred_auth import DeferredAuthMiddlewareStack  # noqa: E402
 from config.static_check import require_collected_static  # noqa: E402
 from rooms.render import presence_frame  # noqa: E402
 from rooms.routing import websocket_urlpatterns  # noqa: E402
@@ -39,8 +39,11 @@ application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         # Admission first: a refused handshake costs no session, user or room lookup.
+        # The user is loaded in the consumer's own database hop (config.deferred_auth).
         "websocket": HandshakeAdmission(
-            AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+            AllowedHostsOriginValidator(
+                DeferredAuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            )
         ),
     }
 )

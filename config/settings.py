@@ -312,6 +312,10 @@ CHAT_MAX_SENT_FRAME_BYTES = 512 * 1024
 # the browser retries (config/admission.py). Admitted handshakes must finish well inside
 # Daphne's 5 s connect timeout even on a slow dyno.
 CHAT_HANDSHAKE_LIMIT = env_int("CHAT_HANDSHAKE_LIMIT", 16)
+# Handshakes beyond the limit wait in line (at most QUEUE of them, each at most WAIT
+# seconds, which leaves the rest of Daphne's 5 s for the work); beyond that, refused.
+CHAT_HANDSHAKE_QUEUE = env_int("CHAT_HANDSHAKE_QUEUE", 100)
+CHAT_HANDSHAKE_WAIT = env_float("CHAT_HANDSHAKE_WAIT", 2.0)
 # Read state: each process writes what its open room sockets have shown once per this
 # many seconds (and a socket's own position when it closes). A crash loses at most this.
 CHAT_READ_FLUSH_INTERVAL = env_float("CHAT_READ_FLUSH_INTERVAL", 3.0)

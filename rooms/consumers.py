@@ -24,8 +24,9 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
+from config.deferred_auth import user_now
 from config.process_cache import process_cache
-from rooms import access, frames, render, selectors
+from rooms import access, frames, render
 from rooms.actions import ACTIONS
 from rooms.delivering import DeliveringMixin
 from rooms.delivery import Delivery
@@ -60,10 +61,16 @@ def _flood_key(user_id: int) -> str:
     return f"flooded:{user_id}"
 
 
-def _room_unless_flooded(*, slug: str, user: User) -> Room | None:
+def _user_and_room(scope: dict[str, Any]) -> tuple[User, Room] | None:
+    """The handshake's one database hop: the user (session and account), the room and
+    whether they may see it, and whether they were hung up on for flooding moments ago."""
+    user = user_now(scope)
+    if not isinstance(user, User) or not user.is_authenticated:
+        return None
     if process_cache().get(_flood_key(user.pk)):
         return None
-    return access.room_for_user(slug=slug, user=user)
+    room = access.room_for_user(slug=scope["url_route"]["kwargs"]["slug"], user=user)
+    return None if room is None else (user, room)
 
 
 class RoomConsumer(DeliveringMixin, AsyncWebsocketConsumer):
@@ -73,18 +80,14 @@ class RoomConsumer(DeliveringMixin, AsyncWebsocketConsumer):
 
     # ----------------------------------------------------------------- lifecycle
     async def connect(self) -> None:
-        user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
+        # Reads only, so not in the one thread that orders the process's writes: during
+        # a reconnect storm the handshakes' database round trips overlap (each takes a
+        # pooled connection of its own).
+        found = await database_sync_to_async(_user_and_room, thread_sensitive=False)(self.scope)
+        if found is None:
             await self.close()  # before accept: the handshake is refused (HTTP 403)
             return
-        # One hop to the database thread: the room, whether this user may see it, and
-        # whether they were hung up on for flooding moments ago.
-        room = await database_sync_to_async(_room_unless_flooded)(
-            slug=self.scope["url_route"]["kwargs"]["slug"], user=user
-        )
-        if room is None:
-            await self.close()
-            return
+        user, room = found
         self.room, self.room_id, self.user = room, room.pk, user
         self.connection_id = uuid.uuid4().hex
         self.groups_joined = [room_group(room.pk), user_group(user.pk)]
@@ -94,12 +97,13 @@ class RoomConsumer(DeliveringMixin, AsyncWebsocketConsumer):
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         # Read the room's seq after joining the group: anything later arrives live. The
-        # newest broadcast seq comes with the presence refresh in one Redis round trip
-        # (the database only for a room quiet for a day); whatever the page lacks below
-        # it, its sync on open fetches.
+        # newest broadcast seq comes with the presence refresh in one Redis round trip;
+        # a room quiet for a day has none there, and the seq read with the room (before
+        # joining) stands in: an event missed in between shows as a gap at the next
+        # event or sweep, which fetches it. Whatever the page lacks below it, its sync
+        # on open fetches.
         joined, seq = await beat(room_id=room.pk, user_id=user.pk, connection=self.connection_id)
-        if not seq:
-            seq = await database_sync_to_async(selectors.room_seq)(room_id=room.pk)
+        seq = max(seq, room.last_seq)
         self.delivery = Delivery(
             seq=seq,
             catchup_limit=settings.CHAT_CATCHUP_LIMIT,
@@ -148,6 +152,15 @@ class RoomConsumer(DeliveringMixin, AsyncWebsocketConsumer):
             await self.channel_layer.group_discard(group, self.channel_name)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
+        try:
+            await self._dispatch(message)
+        finally:
+            # Channels' receive loop keeps the last message it dispatched until the next
+            # one arrives, and every socket's copy is its own (the layer deserializes per
+            # channel): an idle socket would hold its room's last presence list, ~12 KB.
+            message.clear()
+
+    async def _dispatch(self, message: dict[str, Any]) -> None:
         # Group events that touch no database skip Channels' per-event hop to the
         # database thread (aclose_old_connections); the gap fill uses
         # database_sync_to_async, which closes stale connections itself.

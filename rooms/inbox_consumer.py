@@ -23,6 +23,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.template.loader import render_to_string
 
+from config.deferred_auth import resolved_user
 from rooms import access, unread
 from rooms.groups import activity_group, inbox_group, session_group, user_group
 from rooms.inbox import RELOAD, Change, Inbox
@@ -42,8 +43,8 @@ class InboxConsumer(AsyncWebsocketConsumer):
     inbox: Inbox | None = None
 
     async def connect(self) -> None:
-        user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
+        user = await resolved_user(self.scope)
+        if not user.is_authenticated:
             await self.close()
             return
         self.user = user

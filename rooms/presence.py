@@ -119,12 +119,15 @@ class RedisPresence:
         """Run touch() on ``client``, or add it to a pipeline (the heartbeat's one round trip)."""
         now = time.time()
         ttl = _ttl()
+        keys = self._keys(room_id, user_id)
+        expiry_ms = int(ttl * 1000) + 5000
+        args: list[float | str | int] = [now, now + ttl, connection, user_id, expiry_ms]
+        if isinstance(client, aredis.client.Pipeline):
+            # EVAL, not a registered script: redis-py checks a pipeline's scripts with a
+            # SCRIPT EXISTS round trip of its own before every execute.
+            return client.eval(_TOUCH, len(keys), *keys, *args)
         script = async_client(self.url).register_script(_TOUCH)
-        return await script(
-            keys=self._keys(room_id, user_id),
-            args=[now, now + ttl, connection, user_id, int(ttl * 1000) + 5000],
-            client=client,
-        )
+        return await script(keys=keys, args=args, client=client)
 
     async def touch(self, *, room_id: int, user_id: int, connection: str) -> bool:
         client = async_client(self.url)

@@ -1,5 +1,6 @@
 """A crowd of handshakes at once (every tab after a restart): none is dropped by Daphne's
-connect timeout after the app did its work; the ones refused at once get in on retry.
+connect timeout after the app did its work; a few wait their turn, the ones refused at
+once get in on retry.
 
 The clients reconnect as htmx's ws extension does (full-jitter backoff, every failed
 handshake retried: the browser reports each as close code 1006).
@@ -23,6 +24,7 @@ pytestmark = [pytest.mark.redis, pytest.mark.slow]
 # timeout (without admission, a good share of these is dropped after the app's work).
 CROWD = 60
 LIMIT = 3
+QUEUE = 6  # waiting their turn; the rest of the crowd is refused at once
 REFUSED = "HTTP 403"  # a close before accept, under Daphne
 
 
@@ -52,7 +54,9 @@ async def test_a_crowd_of_handshakes_is_admitted_a_few_at_a_time_and_nobody_is_d
 ) -> None:
     names = ("alice", "bob", "carol", "dave")
     # The connection pool, as in production: handshakes cost what they cost there.
-    cluster = make_cluster(*names, CHAT_HANDSHAKE_LIMIT=str(LIMIT), DJANGO_DB_POOL="1")
+    cluster = make_cluster(
+        *names, CHAT_HANDSHAKE_LIMIT=str(LIMIT), CHAT_HANDSHAKE_QUEUE=str(QUEUE), DJANGO_DB_POOL="1"
+    )
     server = cluster.daphne("a")
     outcomes: Counter[str] = Counter()
     deadline = asyncio.get_running_loop().time() + 150  # a bound on a hung run, not a target
