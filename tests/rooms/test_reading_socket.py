@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AsyncExitStack, contextmanager
 
 import pytest
 from channels.db import database_sync_to_async
 from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.signals import connection_created
 
 from rooms import services
@@ -52,11 +53,21 @@ async def test_an_open_socket_reads_what_it_shows(channel_backend, fast, alice, 
     assert await database_sync_to_async(_read_seq)(lobby, bob) == 4
 
 
+class Writes(list[str]):
+    """The writes counted, and a way to count the current thread's connections too."""
+
+    watch_this_thread: Callable[[], None]
+
+
 @contextmanager
-def counting_writes() -> Iterator[list[str]]:
-    """Every INSERT/UPDATE/DELETE any thread's database connection runs meanwhile."""
-    writes: list[str] = []
+def counting_writes() -> Iterator[Writes]:
+    """Every INSERT/UPDATE/DELETE any thread's database connection runs meanwhile.
+
+    Connections that already exist in other threads (the database thread keeps its own)
+    are counted once that thread calls ``watch_this_thread``."""
+    writes = Writes()
     lock = threading.Lock()
+    watched: list[BaseDatabaseWrapper] = []
 
     def wrapper(execute, sql, params, many, context):
         if sql.lstrip().split(" ", 1)[0].upper() in {"INSERT", "UPDATE", "DELETE"}:
@@ -65,16 +76,23 @@ def counting_writes() -> Iterator[list[str]]:
         return execute(sql, params, many, context)
 
     def install(sender, connection, **kwargs) -> None:
-        connection.execute_wrappers.append(wrapper)
+        with lock:
+            if wrapper not in connection.execute_wrappers:
+                connection.execute_wrappers.append(wrapper)
+                watched.append(connection)
 
+    def watch_this_thread() -> None:
+        for conn in connections.all(initialized_only=True):
+            install(None, conn)
+
+    writes.watch_this_thread = watch_this_thread
     connection_created.connect(install)
-    for conn in connections.all(initialized_only=True):
-        conn.execute_wrappers.append(wrapper)
+    watch_this_thread()
     try:
         yield writes
     finally:
         connection_created.disconnect(install)
-        for conn in connections.all(initialized_only=True):
+        for conn in watched:  # whichever thread they belong to
             if wrapper in conn.execute_wrappers:
                 conn.execute_wrappers.remove(wrapper)
 
@@ -96,7 +114,7 @@ async def _writes_for_one_message(room: Room, members: list[User], author: User)
         await asyncio.sleep(0.5)  # the connections' own read notes are written
         with counting_writes() as writes:
             # Counted in the thread the services and the sockets' writes run in, too.
-            await database_sync_to_async(lambda: None)()
+            await database_sync_to_async(writes.watch_this_thread)()
             await database_sync_to_async(services.message_create)(
                 room=room, author=author, body="one message"
             )
