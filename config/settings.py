@@ -21,7 +21,6 @@ from config.site_options import content_security_policy, logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-
 # ---------------------------------------------------------------------------
 # Core
 # https://docs.djangoproject.com/en/5.2/ref/settings/#debug
@@ -109,9 +108,8 @@ TEMPLATES = [
 ]
 
 # ---------------------------------------------------------------------------
-# Database: SQLite by default, DATABASE_URL (Heroku Postgres) when set.
-# Under ASGI persistent connections leak across threads, so CONN_MAX_AGE is 0.
-# https://docs.djangoproject.com/en/5.2/ref/databases/#persistent-connections
+# Database: SQLite by default, DATABASE_URL (Heroku Postgres) when set; the pool and its
+# fit with the plan's connection limit (config/database_options.py).
 # ---------------------------------------------------------------------------
 DATABASES = databases_for(debug=DEBUG, base_dir=BASE_DIR)
 
@@ -124,7 +122,6 @@ AUTH_USER_MODEL = "users.User"
 # https://channels.readthedocs.io/en/stable/topics/channel_layers.html
 # ---------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()
-
 
 CHANNEL_LAYER_KIND = os.environ.get("CHANNEL_LAYER", "pubsub").strip() or "pubsub"
 CHANNEL_LAYERS = channel_layers_for(
