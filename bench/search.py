@@ -109,7 +109,8 @@ def plan(client: Any, q: str) -> list[str]:
     wanted = [x["sql"] for x in ctx.captured_queries if "@@" in x["sql"]][:2]
     plans = []
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")  # as the search does
+        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0; "  # as the search does
+                       "SET LOCAL random_page_cost = 1.1")
         for sql in wanted:
             cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
             plans.append("\n".join(row[0] for row in cursor.fetchall()))

@@ -97,11 +97,11 @@ class PostgresEngine:
             "rank_params": [schema.LANGUAGE, query.websearch_text()],
         } if by_rank else {}
         with transaction.atomic(), connection.cursor() as cursor:
-            # One process per search. Parallel workers made the planner walk the newest
-            # messages for a common word in three processes at once: 148 ms for "coffee"
-            # at 1M messages on our 2 cores, against 37 ms for one process reading only
-            # the matches (docs/search.md).
-            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+            # One process per search (three walked the newest messages for "coffee": 148 ms,
+            # against 37 ms), and pages are in memory, so a rare word's rows are read from the
+            # word index alone (1 ms, not 10). Measured at 1M messages: docs/search.md.
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0; "
+                           "SET LOCAL random_page_cost = 1.1")
             return capped_page(messages, offset=offset, limit=limit, **ranked)
 
     def hits(self, ids: list[int], query: ParsedQuery) -> list[tuple[Message, str]]:
