@@ -79,6 +79,7 @@ def message_delete(request: AuthedRequest, slug: str, message_id: int) -> HttpRe
     except PermissionDenied as exc:
         return error_response(request, room, str(exc), 403, message_id=message_id)
     if request.htmx:
-        # Everyone, this tab included, gets the tombstone through the room's socket.
-        return HttpResponse(status=204)
+        # Everyone, this tab included, gets the tombstone through the room's socket; this
+        # answer only keeps keyboard focus there (the Delete button goes with the message).
+        return HttpResponse(fragments.message_deleted(message_id))
     return redirect(room)

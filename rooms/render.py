@@ -51,6 +51,11 @@ def edit_closed(message: Message, *, said: str, oob: bool) -> str:
     )
 
 
+def message_deleted(message_id: int) -> str:
+    """For the one who deleted: keyboard focus stays where the message was."""
+    return render_to_string(f"{ROOM_TEMPLATE}#message-deleted", {"message_id": message_id})
+
+
 def edit_error_frame(message_id: int, text: str) -> str:
     """An edit refused: said in the edit form, which stays open with the text typed."""
     return render_to_string(

@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from django.conf import settings
 from django.test import override_settings
 from django.utils import timezone
 from playwright.sync_api import Page, expect
@@ -189,3 +190,54 @@ def test_the_phone_header_is_one_row_and_nothing_scrolls_sideways(
         "document.getElementById('messages').parentElement.getBoundingClientRect().height"
     )
     assert log_height >= 5 * 24, log_height  # five lines of message text
+
+
+def test_two_people_talking_log_no_errors_and_focus_stays_in_the_chat(
+    open_room, alice, bob, garden
+) -> None:
+    """Send, edit, reply, react, delete and load older messages, as two people: the
+    browser logs no htmx error (no target, swap, CSP), and focus never falls to the
+    top of the page after Delete or Load older messages."""
+    Message.objects.bulk_create(
+        Message(room=garden, author=bob, body=f"history {n}", created_at=timezone.now())
+        for n in range(settings.CHAT_PAGE_SIZE + 2)
+    )
+    tab, other = open_room(alice, garden.slug), open_room(bob, garden.slug, viewport=PHONE)
+    errors: list[str] = []
+    for each in (tab, other):
+        each.on("console", lambda m: m.type in ("error", "warning") and errors.append(m.text))
+        each.on("pageerror", lambda exc: errors.append(str(exc)))
+    send(other, "Who is coming?")
+    send(tab, "Me, at six")
+    message_action(tab, "Me, at six", "Edit").click()
+    tab.get_by_label("Edit message").fill("Me, at seven")
+    tab.get_by_role("button", name="Save").click()
+    expect(message(other, "Me, at seven")).to_contain_text("(edited)")
+    message_action(tab, "Who is coming?", "Reply").click()
+    expect(tab.locator("#reply-context")).to_contain_text("Replying to bob")
+    send(tab, "Count carol in too")
+    message(other, "Count carol in too").get_by_label("Message actions").click()
+    message(other, "Count carol in too").get_by_text("React", exact=True).click()
+    message(other, "Count carol in too").get_by_role("button", name="🎉").click()
+    expect(tab.get_by_role("button", name="🎉 1: bob")).to_be_visible()
+    send(other, "Scrap that")
+    other.on("dialog", lambda dialog: dialog.accept())
+    message_action(other, "Scrap that", "Delete").click()
+    expect(message(tab, "This message was deleted")).to_have_count(1)
+    focused = other.locator("#messages :focus")
+    expect(focused).to_have_text("Message deleted.")
+    original = message(other, "Who is coming?").first  # the one replied to (then its quote)
+    original.get_by_label("Message actions").click()
+    original.get_by_role("button", name="Delete").click()
+    expect(message(tab, "Count carol in too")).to_contain_text("Original message deleted")
+
+    tab.get_by_role("button", name="Load older messages").click()
+    expect(message(tab, "history 0")).to_have_count(1)
+    expect(tab.locator("#messages :focus")).to_have_text("Older messages loaded.")
+    # Focus sits where the reader was: just before the oldest message already shown.
+    assert tab.evaluate(
+        "document.activeElement.nextElementSibling.textContent.includes('history 2')"
+        " || document.activeElement.nextElementSibling.nextElementSibling.textContent"
+        ".includes('history 2')"
+    )
+    assert errors == []
