@@ -24,9 +24,14 @@ def connection_notices(request: HttpRequest) -> HttpResponse:
 @require_GET
 def session_check(request: HtmxRequest) -> HttpResponse:
     """Asked by a room page when its socket closes: nothing while the session lasts; once
-    it has ended (logged out elsewhere, expired), the notice with a way back to the room.
-    (The socket cannot say it: a handshake without a session is refused, to htmx a 1006.)"""
+    it has ended (logged out elsewhere, expired), the notice with a way back to the room,
+    and the page's sockets taken off it. (The socket cannot say it: a handshake without a
+    session is refused before it is accepted, which htmx sees as a 1006 and retries.)"""
     if request.user.is_authenticated:
         return HttpResponse(status=204)
     back_to = request.htmx.current_url_abs_path if request.htmx else None
-    return HttpResponse(fragments.session_ended_notice(next_url=back_to or "/rooms/"))
+    # The page's sockets go too, or htmx would retry their refused handshakes for ever.
+    return HttpResponse(
+        fragments.session_ended_notice(next_url=back_to or "/rooms/")
+        + fragments.sockets_closed(room=request.GET.get("sockets") == "room")
+    )

@@ -72,6 +72,12 @@ def session_ended_notice(*, next_url: str) -> str:
     return render_to_string(f"{ROOM_TEMPLATE}#session-ended-notice", {"next_url": next_url})
 
 
+def sockets_closed(*, room: bool) -> str:
+    """Takes the page's sockets away (the inbox's; the room's with ``room``), keeping
+    what the page shows: htmx stops reopening a socket whose element has left the page."""
+    return render_to_string(f"{ROOM_TEMPLATE}#sockets-closed", {"room_socket": room})
+
+
 def event_frame(message: Message, *, append: bool) -> str:
     """The frame for one change: a new message is appended, a changed one replaced.
     Rendered once and sent to everyone in the room."""

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.test import override_settings
 from django.utils import timezone
 from playwright.sync_api import Page, expect
@@ -241,3 +242,28 @@ def test_two_people_talking_log_no_errors_and_focus_stays_in_the_chat(
         ".includes('history 2')"
     )
     assert errors == []
+
+
+def test_a_tab_whose_session_expired_says_so_and_stops_reconnecting(page: Page, garden) -> None:
+    send(page, "before it expires")
+    key = next(c["value"] for c in page.context.cookies() if c["name"] == "sessionid")
+    Session.objects.filter(session_key=key).delete()  # expired on the server
+    # The connections drop as a network failure looks to a browser (test code reaches into
+    # htmx's sockets). The handshakes htmx then retries are refused: there is no session.
+    page.evaluate("""() => document.querySelectorAll("[ws-connect]").forEach(element => {
+        const socket = element["htmx-internal-data"].webSocket.socket;
+        const onclose = socket.onclose;
+        socket.onclose = null;
+        socket.close();
+        onclose({code: 1006});
+    })""")
+    ended = page.get_by_role("alert").filter(has_text="Your session has ended.")
+    expect(ended).to_be_visible()
+    link = ended.get_by_role("link", name="Log in again.")
+    expect(link).to_have_attribute("href", f"/accounts/login/?next=/rooms/{garden.slug}/")
+    # No socket is left to reopen (htmx retries only while its element is on the page),
+    # and the page still shows what it showed.
+    expect(page.locator("[ws-connect]")).to_have_count(0)
+    expect(message(page, "before it expires")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Your conversations")).to_be_visible()
+    expect(page.get_by_text("Reconnecting…")).to_be_hidden()

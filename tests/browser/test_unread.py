@@ -83,7 +83,7 @@ def test_the_rooms_list_is_live_and_stays_live_after_a_reconnect(
     # test code reaches into htmx's socket, the product runs no script of ours). htmx
     # reopens it by itself and the redraw brings what was missed meanwhile.
     page.evaluate("""() => {
-        const socket = document.getElementById("room-lists")["htmx-internal-data"].webSocket.socket;
+        const socket = document.getElementById("inbox-socket")["htmx-internal-data"].webSocket.socket;
         const onclose = socket.onclose;
         socket.onclose = null;
         socket.close();

@@ -75,3 +75,10 @@ def test_the_page_asks_about_its_session_when_its_socket_closes(alice, lobby, cl
     assert ended.status_code == 200
     assert "Your session has ended." in ended.content.decode()
     assert "next=/rooms/lobby/" in ended.content.decode()
+    # The page's sockets leave it (htmx would retry a refused handshake for ever): on the
+    # rooms list the inbox's; on a room page the room's too, what it shows kept as it is.
+    assert '<i id="inbox-socket" hx-swap-oob="delete">' in ended.content.decode()
+    assert 'id="room"' not in ended.content.decode()
+    ended = Client().get("/rooms/-/session/?sockets=room", headers=headers).content.decode()
+    assert '<div id="room" hx-swap-oob="outerHTML"' in ended and "ws-connect" not in ended
+    assert '<div id="room-body" hx-preserve>' in ended
