@@ -57,6 +57,16 @@ VARIANTS = {
     # the Channels tutorial exactly as its docs write it (bench/tutorial)
     "tutorial": ("bench.tutorial.asgi:application", "bench.tutorial.settings", {}),
 }
+
+
+def variant_spec(name: str) -> tuple[str, str, dict[str, str]]:
+    """A variant, or a variant with settings changed: ``ours:CHAT_HANDSHAKE_LIMIT=32``
+    (several joined by ``:``) measures a setting beside the default in one run."""
+    base, *settings = name.split(":")
+    app, settings_module, extra = VARIANTS[base]
+    return app, settings_module, {**extra, **dict(s.split("=", 1) for s in settings)}
+
+
 # What clients of each server send and where they connect (ours and the baseline alike
 # unless named here): the tutorial's URL is /ws/chat/<room_name>/ with \w+ names, its
 # frame {"message": ...}, and its visitors are anonymous.
@@ -77,7 +87,7 @@ def client_options(variant: str, port: int, slug: str, cookies: list[str]) -> di
 
 def tree(variant: str) -> Path:
     """Where a variant's server runs from: this checkout, or BENCH_BEFORE_TREE."""
-    if variant != "before":
+    if variant.split(":")[0] != "before":
         return ROOT
     before = os.environ.get("BENCH_BEFORE_TREE")
     if not before or not (Path(before) / "manage.py").exists():
@@ -169,7 +179,7 @@ class Server:
 
     def start(self, *, warm: bool = True) -> Server:
         """Start on a free port, or on ``self.port`` again (a restart)."""
-        app, settings_module, extra = VARIANTS[self.variant]
+        app, settings_module, extra = variant_spec(self.variant)
         self.port = self.port or free_port()
         env = {**os.environ, **self.env, **extra, "DJANGO_SETTINGS_MODULE": settings_module}
         LOGS.mkdir(parents=True, exist_ok=True)

@@ -35,7 +35,14 @@ class _UserOnFirstUse(UserLazyObject):
         self.__dict__["_scope"] = scope
 
     def _setup(self) -> None:
-        self._wrapped = _load_user(self.__dict__.pop("_scope"))
+        scope = self.__dict__.pop("_scope")
+        self._wrapped = _load_user(scope)
+        # The socket needs the session's key (its group), not its decoded contents,
+        # which every open socket would otherwise keep (~1 KB each). Read again from
+        # the store if anything asks.
+        session = getattr(scope.get("session"), "_wrapped", None)
+        if session is not None and session is not empty:
+            vars(session).pop("_session_cache", None)
 
 
 class DeferredAuthMiddleware(BaseMiddleware):
