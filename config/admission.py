@@ -3,17 +3,18 @@
 When a process restarts, every open tab reconnects at once. asyncio shares the event
 loop (and the one database thread) among all handshakes in progress, so under a crowd
 every handshake finishes late rather than a few on time; past Daphne's connect timeout
-(5 s) Daphne drops each one after the application has done its work, the browsers back
-off and come back, and the process spends all its time on handshakes it throws away.
+(5 s by default, 15 s in the Procfile) Daphne drops each one after the application has
+done its work, the browsers back off and come back, and the process spends all its
+time on handshakes it throws away.
 
 This middleware lets at most ``CHAT_HANDSHAKE_LIMIT`` handshakes per process be in
 progress (from the ``websocket.connect`` event until the application accepts or
 closes). Up to ``CHAT_HANDSHAKE_QUEUE`` more wait their turn, first come first served,
-for at most ``CHAT_HANDSHAKE_WAIT`` seconds: a waiting handshake costs nothing but a
-pending future, and a queue keeps the process busy at its own pace, where a refusal
-sends the browser away for a random 0-2^n s. Anything beyond the queue, or still
-waiting when its time is up, is refused, before the session, the user or the room is
-loaded: the application closes before accepting, which Daphne answers with HTTP 403,
+for at most ``CHAT_HANDSHAKE_WAIT`` seconds (the rest of the connect timeout is for the
+work): a waiting handshake costs nothing but a pending future, and a queue keeps the
+process busy at its own pace, where a refusal sends the browser away for a random
+0-2^n s. Anything beyond the queue, or still waiting when its time is up, is refused,
+before the session, the user or the room is loaded: the application closes before accepting, which Daphne answers with HTTP 403,
 and the browser reports as close code 1006. htmx's ws extension retries 1006 with its
 full-jitter backoff (random() x 2^min(retry, 6) s), and because the socket never
 opened, its retry count keeps growing, so the crowd spreads out by itself.
@@ -132,10 +133,12 @@ class HandshakeAdmission:
 
     async def _refuse(self, receive: Any, send: Any) -> None:
         # The server sends websocket.connect first; a close before accept refuses the
-        # handshake (Daphne: HTTP 403).
+        # handshake (Daphne: HTTP 403). No close code: a client that left while it
+        # waited in line is already closed, and autobahn raises on a code like 1013
+        # for a socket past its handshake.
         message = await receive()
         if message["type"] == "websocket.connect":
-            await send({"type": "websocket.close", "code": 1013})
+            await send({"type": "websocket.close"})
         self.refused += 1
         self._refused_unlogged += 1
         now = time.monotonic()

@@ -19,7 +19,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from config import flow_control  # noqa: E402
 from config.admission import HandshakeAdmission  # noqa: E402
-from config.deferred_auth import DeferredAuthMiddlewareStack  # noqa: E402
+from config.deferred_auth import SocketAuthMiddleware  # noqa: E402
 from config.static_check import require_collected_static  # noqa: E402
 from rooms.render import presence_frame  # noqa: E402
 from rooms.routing import websocket_urlpatterns  # noqa: E402
@@ -29,7 +29,7 @@ require_collected_static()
 
 # Compile the room template before the first handshake: a restarted process meets every
 # open tab at once, and the first handshakes it admits must not pay for that (~0.1 s of
-# the event loop and more on a busy machine, inside Daphne's 5 s connect timeout).
+# the event loop and more on a busy machine, inside Daphne's connect timeout).
 presence_frame(users=[])
 
 # Under Daphne, stop reading a websocket whose frames the app has not caught up with.
@@ -42,7 +42,7 @@ application = ProtocolTypeRouter(
         # The user is loaded in the consumer's own database hop (config.deferred_auth).
         "websocket": HandshakeAdmission(
             AllowedHostsOriginValidator(
-                DeferredAuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+                SocketAuthMiddleware(URLRouter(websocket_urlpatterns))
             )
         ),
     }

@@ -40,14 +40,15 @@ CHAT_MAX_FRAME_BYTES = 16 * 1024
 # Largest frame the consumer sends. Daphne's --websocket-max-message-size (Procfile) also
 # caps outgoing frames: a catch-up bigger than this is sent as a smaller page instead.
 CHAT_MAX_SENT_FRAME_BYTES = 512 * 1024
-# Websocket handshakes in progress at once per process; more are refused at once and
-# the browser retries (config/admission.py). Admitted handshakes must finish well inside
-# Daphne's 5 s connect timeout even on a slow dyno.
+# Websocket handshakes in progress at once per process (config/admission.py). Admitted
+# handshakes must finish well inside Daphne's connect timeout (Procfile: 15 s) even on
+# a slow dyno.
 CHAT_HANDSHAKE_LIMIT = env_int("CHAT_HANDSHAKE_LIMIT", 16)
 # Handshakes beyond the limit wait in line (at most QUEUE of them, each at most WAIT
-# seconds, which leaves the rest of Daphne's 5 s for the work); beyond that, refused.
-CHAT_HANDSHAKE_QUEUE = env_int("CHAT_HANDSHAKE_QUEUE", 100)
-CHAT_HANDSHAKE_WAIT = env_float("CHAT_HANDSHAKE_WAIT", 2.0)
+# seconds, which leaves the rest of Daphne's connect timeout for the work); beyond that,
+# refused at once, and the browser retries with its backoff.
+CHAT_HANDSHAKE_QUEUE = env_int("CHAT_HANDSHAKE_QUEUE", 1000)
+CHAT_HANDSHAKE_WAIT = env_float("CHAT_HANDSHAKE_WAIT", 8.0)
 # Read state: each process writes what its open room sockets have shown once per this
 # many seconds (and a socket's own position when it closes). A crash loses at most this.
 CHAT_READ_FLUSH_INTERVAL = env_float("CHAT_READ_FLUSH_INTERVAL", 3.0)

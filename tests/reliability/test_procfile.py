@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from django.conf import settings
 
 from tests.reliability.peers import Peer
 from tests.reliability.processes import (
@@ -223,3 +224,8 @@ def test_procfile_web_never_ends_live_tabs_on_a_timer_and_pings_inside_heroku_s_
     # Heroku's router drops a websocket idle for 55 s; Daphne looks every 2 s for a ping due.
     ping_interval = option("--ping-interval")
     assert ping_interval is not None and float(ping_interval) + 2 < 55
+    # A handshake that waited its full turn in admission's line still has time for its
+    # work (5 s, Daphne's default, was the whole budget), and the answer comes well
+    # inside the 30 s Heroku's router waits for one.
+    connect_timeout = float(option("--websocket_connect_timeout") or 5)
+    assert settings.CHAT_HANDSHAKE_WAIT + 5 <= connect_timeout <= 25
