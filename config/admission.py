@@ -14,8 +14,9 @@ for at most ``CHAT_HANDSHAKE_WAIT`` seconds (the rest of the connect timeout is 
 work): a waiting handshake costs nothing but a pending future, and a queue keeps the
 process busy at its own pace, where a refusal sends the browser away for a random
 0-2^n s. Anything beyond the queue, or still waiting when its time is up, is refused,
-before the session, the user or the room is loaded: the application closes before accepting, which Daphne answers with HTTP 403,
-and the browser reports as close code 1006. htmx's ws extension retries 1006 with its
+before the session, the user or the room is loaded: the application closes before
+accepting, which Daphne answers with HTTP 403, and the browser reports as close code
+1006. htmx's ws extension retries 1006 with its
 full-jitter backoff (random() x 2^min(retry, 6) s), and because the socket never
 opened, its retry count keeps growing, so the crowd spreads out by itself.
 
