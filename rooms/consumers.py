@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import uuid
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -50,10 +49,12 @@ CLOSE_FLOODING = 4429
 CLOSE_NOT_ALLOWED = 4403
 ERROR_DEACTIVATED = "Your account has been deactivated."
 ERROR_FLOODING = "Too many messages at once: you were disconnected. Wait a moment, then reload."
-# Group events that touch no database: they skip Channels' per-event database hop.
+# Events that skip Channels' per-event database hop: group events that touch no
+# database, and the socket's opening and closing, whose database work goes through
+# database_sync_to_async (which closes stale connections itself).
 NO_DATABASE_EVENTS = {
     "room.event", "room.presence", "room.typing", "session.ended", "membership.added",
-    "membership.removed", "user.deactivated",
+    "membership.removed", "user.deactivated", "websocket.connect", "websocket.disconnect",
 }
 
 
@@ -89,7 +90,7 @@ class RoomConsumer(DeliveringMixin, AsyncWebsocketConsumer):
             return
         user, room = found
         self.room, self.room_id, self.user = room, room.pk, user
-        self.connection_id = uuid.uuid4().hex
+        self.connection_id = self.channel_name  # unique already: no second uuid4
         self.groups_joined = [room_group(room.pk), user_group(user.pk)]
         session_key = getattr(self.scope.get("session"), "session_key", None)
         if session_key:

@@ -23,6 +23,11 @@ from users.models import User
 logger = logging.getLogger(__name__)
 
 COALESCE_SECONDS = 0.2
+# While changes keep coming (a restart reconnecting a whole room, 50 joins in a second or
+# two), the push waits for a quiet moment, but goes out at least this often: each push
+# is the whole list to every socket in the room, so one per join would cost the room
+# size squared in frames just when the process is busiest.
+MAX_DELAY_SECONDS = 3.0
 MAX_LISTED = 100
 
 # A list rendered this recently is good enough for a socket that just opened: every
@@ -30,6 +35,7 @@ MAX_LISTED = 100
 RECENT_SECONDS = 2.0
 
 _pending: dict[tuple[int, int], asyncio.Task] = {}
+_last_change: dict[tuple[int, int], float] = {}
 _recent: dict[tuple[int, int], tuple[float, str]] = {}
 _rendering: dict[tuple[int, int], asyncio.Future[str]] = {}
 
@@ -81,6 +87,7 @@ async def recent_presence_html(room_id: int) -> str:
 def schedule_presence_broadcast(room_id: int) -> None:
     loop = asyncio.get_running_loop()
     key = (id(loop), room_id)
+    _last_change[key] = loop.time()
     task = _pending.get(key)
     if task is not None and not task.done():
         return
@@ -88,9 +95,17 @@ def schedule_presence_broadcast(room_id: int) -> None:
 
 
 async def _broadcast_later(key: tuple[int, int], room_id: int) -> None:
+    loop = asyncio.get_running_loop()
+    first = loop.time()
     await asyncio.sleep(COALESCE_SECONDS)
+    while (
+        loop.time() - _last_change.get(key, 0.0) < COALESCE_SECONDS
+        and loop.time() - first < MAX_DELAY_SECONDS
+    ):
+        await asyncio.sleep(COALESCE_SECONDS)
     # Changes from here on schedule a new push; this one reads the state now.
     _pending.pop(key, None)
+    _last_change.pop(key, None)
     try:
         html = await presence_html(room_id)
         await get_channel_layer().group_send(
