@@ -214,6 +214,8 @@ def markdown(results: dict[str, Any]) -> str:
     for scenario in ("a", "b"):
         titles[f"{scenario}~bursty"] = titles[scenario] + ", bursty (random offsets)"
         titles[scenario] += ", evenly spaced"
+    titles["b-members"] = ("(m) scenario b with all 200 clients members of the room and 20 "
+                           "with the rooms list open")
     for name in titles:
         if name in results:
             out += [f"## {titles[name]} — medians of {info['runs']} runs", "",

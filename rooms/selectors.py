@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 
 from rooms import access
 from rooms.models import Membership, Message, Reaction, Room
-
-if TYPE_CHECKING:
-
-    from users.models import User
+from users.models import User
 
 
 @dataclass(frozen=True)
@@ -57,11 +53,21 @@ def with_titles(rooms: list[Room], *, viewer: User) -> list[Room]:
     return rooms
 def _drawn(qs: QuerySet[Message]) -> QuerySet[Message]:
     """Everything a message partial draws: author, room, the quoted message and its
-    author, and reactions with their users (one more query for the whole page)."""
+    author, and reactions with their users (one more query for the whole page).
+    Mentions and reactions come as plain lists (``Message.mentioned``, ``.reacted``:
+    no related manager per message drawn); columns no message draws stay in the
+    database (the search text, the quote's HTML, password hashes)."""
     return qs.select_related(
         "author", "room", "reply_to__author", "reply_to__room"
+    ).defer(
+        "body_text", "reply_to__body_text", "reply_to__body_html", "author__password",
+        "reply_to__author__password",
     ).prefetch_related(
-        "mentions", Prefetch("reactions", queryset=Reaction.objects.select_related("user"))
+        Prefetch("mentions", queryset=User.objects.only("id"), to_attr="mentioned"),
+        Prefetch(
+            "reactions", queryset=Reaction.objects.select_related("user").defer("user__password"),
+            to_attr="reacted",
+        ),
     )
 
 

@@ -32,10 +32,22 @@ def reaction_choices() -> list[tuple[str, str]]:
 
 @register.filter
 def reaction_summaries(message: Message) -> list[Summary]:
-    """The message's reaction buttons (its reactions come prefetched with their users)."""
+    """The message's reaction buttons (with their users: prefetched as a list by the
+    selectors, ``Message.reacted``, or read here for a message drawn alone)."""
     from rooms.reactions import summarize
 
-    return summarize(list(message.reactions.all()))
+    reacted = getattr(message, "reacted", None)
+    return summarize(list(message.reactions.all()) if reacted is None else reacted)
+
+
+@register.filter
+def mention_ids(message: Message) -> str:
+    """ " 3 17": who the message mentions, for the page's per-viewer rule (prefetched
+    as a list by the selectors, ``Message.mentioned``, or read here)."""
+    mentioned = getattr(message, "mentioned", None)
+    if mentioned is None:
+        mentioned = message.mentions.all()
+    return "".join(f" {user.pk}" for user in mentioned)
 
 
 @register.filter
