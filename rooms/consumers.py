@@ -116,7 +116,8 @@ class RoomConsumer(DeliveringMixin, AsyncWebsocketConsumer):
         budget = frames.FRAMES_PER_MESSAGE * settings.CHAT_RATE_LIMIT
         self.budget = frames.FrameBudget(budget, settings.CHAT_RATE_WINDOW, since=time.monotonic())
         self.hung_up = self.left = False
-        self.typist = Typist(room_id=room.pk, user_id=user.pk, username=user.username)
+        # "… is typing" names people as their messages do: display name, else username.
+        self.typist = Typist(room_id=room.pk, user_id=user.pk, username=user.public_name)
         await self.accept()
         self._note_read()
         if joined:

@@ -46,7 +46,7 @@ table.insert(members, 1, changed)
 return members
 """
 
-TypistName = tuple[int, str]  # (user id, username)
+TypistName = tuple[int, str]  # (user id, the name shown: display name, else username)
 
 
 class TypingStore(Protocol):

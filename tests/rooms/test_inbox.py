@@ -58,7 +58,7 @@ async def test_counts_go_up_move_to_the_top_and_clear_when_read(channel_backend,
         await say(room=book_club, author=alice, body="hi @bob")
         frame = await receive_until(ws, "Book club")
         # Moved to the top of its list, with its count and the @ badge.
-        assert f'<li id="room-item-{book_club.pk}" hx-swap-oob="delete">' in frame
+        assert f'<li id="room-item-{book_club.pk}" hx-swap-oob="delete:#room-item-{book_club.pk}, ' in frame
         assert 'hx-swap-oob="afterbegin:#your-rooms"' in frame
         assert 'aria-label="Book club, 1 unread, mentioned"' in frame
         assert "(2) Rooms · Chatrooms" in frame
@@ -97,7 +97,7 @@ async def test_rooms_appear_and_disappear(channel_backend, alice, bob, carol, ro
         frame = await receive_until(ws, "Book club")
         assert 'hx-swap-oob="afterbegin:#your-rooms"' in frame
         await database_sync_to_async(member_remove)(room=book_club, by=alice, user_id=carol.pk)
-        frame = await receive_until(ws, 'hx-swap-oob="delete"')
+        frame = await receive_until(ws, 'hx-swap-oob="delete:')
         assert f'id="room-item-{book_club.pk}"' in frame and "Book club" not in frame
         # Gone for good: its messages no longer reach this socket.
         await say(room=book_club, author=alice, body="after carol left")

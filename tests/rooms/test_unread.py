@@ -145,6 +145,11 @@ def test_the_mentions_page_lists_mentions_in_rooms_you_can_still_read(
     assert html.index("chapter two?") < html.index("look at the roses")
     assert f"#msg-{newer.pk}" in html and f"#msg-{older.pk}" in html
     assert "Book club" in html and "alice" in html
+    # Each links to the message's permalink, and names its author as messages do.
+    assert f'href="{newer.get_absolute_url()}"' in html
+    alice.display_name = "Alice L."
+    alice.save()
+    assert "from Alice L. in Book club" in client_for(bob).get("/mentions/").content.decode()
     assert "no mention here" not in html
     # Removed from the private room: its mention goes from the list.
     Membership.objects.filter(room=book_club, user=bob).delete()
