@@ -45,7 +45,7 @@ def message_permalink(request: AuthedRequest, slug: str, message_id: int) -> Htt
     )
     return render_room_page(
         request, room, page=page, seq=seq, history=True, has_newer=after.has_more,
-        newest=page.messages[-1],
+        newest=page.messages[-1], linked_id=message.pk,
     )
 
 

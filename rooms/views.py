@@ -75,7 +75,7 @@ def _room_page(
 def render_room_page(
     request: AuthedRequest, room: Room, *, page: selectors.Page, seq: int, error: str = "",
     status: int = 200, history: bool = False, has_newer: bool = False,
-    newest: Message | None = None, new_from: int | None = None,
+    newest: Message | None = None, new_from: int | None = None, linked_id: int | None = None,
 ) -> HttpResponse:
     """The room page around ``page`` (drawn in the reader's zone, by the middleware)."""
     selectors.with_titles([room], viewer=request.user)
@@ -102,6 +102,7 @@ def render_room_page(
             "history": history,
             "has_newer": has_newer,
             "newest": newest,
+            "linked_id": linked_id,
             **reading_context,
         },
         status=status,

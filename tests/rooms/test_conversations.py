@@ -169,6 +169,11 @@ def test_permalink_opens_the_room_around_the_message(alice, lobby, client_for) -
     assert html.count("<article") == 51
     assert ">m35<" in html and ">m34<" not in html and ">m85<" in html and ">m86<" not in html
     assert "Load older messages" in html and "Load newer messages" in html
+    # Opened without #msg-N too, the message is brought into view and marked: focus starts
+    # just before it, not in the composer.
+    assert re.search(rf'<span id="linked" tabindex="-1" autofocus[^>]*>Linked message</span>'
+                     rf'<article id="msg-{target.pk}"', html)
+    assert 'id="composer-body"' in html and "autofocus enterkeyhint" not in html
     assert re.search(r'<a href="/rooms/lobby/"[^>]*>Jump to latest</a>', html)
     # A page of history has no live tail in its log: live messages are not appended out of
     # order (they go out of sight, so htmx finds a target and logs no error).
