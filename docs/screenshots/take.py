@@ -7,13 +7,14 @@ alice, bob and carol with a few rooms and a day of history, then walks the user-
 contracts of issues 11, 13 and 14 at 390x844 (phone) and 1280x800 (desktop). Each check
 prints ``ok`` or ``FAIL``; the exit status is the number of failures.
 
-    /work/venv/bin/python docs/screenshots/take.py               # checks + PNGs here
-    /work/venv/bin/python docs/screenshots/take.py --out /tmp/shots --database-url \\
+    .venv/bin/python docs/screenshots/take.py               # checks + PNGs here
+    .venv/bin/python docs/screenshots/take.py --out /tmp/shots --database-url \\
         postgres://postgres@127.0.0.1:5432/chat_me --redis-url redis://127.0.0.1:6379/9
 
 ``--database-url`` and ``--redis-url`` are emptied first (``flush``, FLUSHDB): give the
-script databases of its own. Needs Debian's ``chromium``
-and the ``playwright`` package (requirements-dev.txt).
+script databases of its own. ``TAKE_SERVER_LOG=FILE`` keeps the server's log. Needs Debian's
+``chromium`` (and ``fonts-noto-color-emoji`` for emoji) and the ``playwright`` package
+(requirements-dev.txt).
 """
 
 from __future__ import annotations
