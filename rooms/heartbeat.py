@@ -34,18 +34,21 @@ async def beat_many(
     presence, seqs = get_store(), get_seq_store()
     changed: set[int] = set()
     if isinstance(presence, RedisPresence) and isinstance(seqs, RedisRoomSeq):
+        # One command per room, not per socket: the sweep's cost in the event loop is
+        # building and reading commands.
+        by_room: dict[int, list[tuple[int, str]]] = {}
+        for room_id, user_id, connection in sockets:
+            by_room.setdefault(room_id, []).append((user_id, connection))
         async with async_client(presence.url).pipeline(transaction=False) as pipe:
-            for room_id, user_id, connection in sockets:
-                await presence.queue_touch(
-                    pipe, room_id=room_id, user_id=user_id, connection=connection
-                )
+            for room_id, members in by_room.items():
+                presence.queue_touch_room(pipe, room_id=room_id, sockets=members)
             for room_id in room_ids:
                 seqs.queue_latest(pipe, room_id=room_id)
             replies = await pipe.execute()
-        for (room_id, _, _), reply in zip(sockets, replies, strict=False):
+        for room_id, reply in zip(by_room, replies, strict=False):
             if reply:
                 changed.add(room_id)
-        latest = replies[len(sockets):]
+        latest = replies[len(by_room):]
         return changed, {r: int(seq or 0) for r, seq in zip(room_ids, latest, strict=True)}
     for room_id, user_id, connection in sockets:
         if await presence.touch(room_id=room_id, user_id=user_id, connection=connection):

@@ -33,6 +33,22 @@ redis.call('PEXPIRE', KEYS[1], ARGV[5])
 return pruned + added
 """
 
+# touch() for many sockets of one room at once (the sweep): one command per room, not
+# one per socket. KEYS: room users zset, then each socket's user connections zset.
+# ARGV: now, expires_at, ttl in ms, then each socket's connection and user id.
+_TOUCH_ROOM = """
+local changed = redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+for j = 1, #KEYS - 1 do
+  local key = KEYS[j + 1]
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', ARGV[1])
+  redis.call('ZADD', key, ARGV[2], ARGV[2 + 2 * j])
+  redis.call('PEXPIRE', key, ARGV[3])
+  changed = changed + redis.call('ZADD', KEYS[1], 'GT', ARGV[2], ARGV[3 + 2 * j])
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return changed
+"""
+
 # KEYS as above. ARGV: now, connection, user id.
 _LEAVE = """
 redis.call('ZREM', KEYS[2], ARGV[2])
@@ -128,6 +144,20 @@ class RedisPresence:
             return client.eval(_TOUCH, len(keys), *keys, *args)
         script = async_client(self.url).register_script(_TOUCH)
         return await script(keys=keys, args=args, client=client)
+
+    def queue_touch_room(
+        self, pipe: aredis.client.Pipeline, *, room_id: int, sockets: list[tuple[int, str]]
+    ) -> None:
+        """touch() every ``(user_id, connection)`` of one room, as one command added to a
+        pipeline (its reply: non-zero when the room's list changed)."""
+        now = time.time()
+        ttl = _ttl()
+        keys = [self._keys(room_id, 0)[0]]
+        args: list[float | str | int] = [now, now + ttl, int(ttl * 1000) + 5000]
+        for user_id, connection in sockets:
+            keys.append(self._keys(room_id, user_id)[1])
+            args += [connection, user_id]
+        pipe.eval(_TOUCH_ROOM, len(keys), *keys, *args)
 
     async def touch(self, *, room_id: int, user_id: int, connection: str) -> bool:
         client = async_client(self.url)
