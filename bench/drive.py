@@ -221,6 +221,8 @@ def load(setup: Setup, variant: str, *, label: str, clients: int, senders: int, 
             ),
             "refused": sum(r["refused"] for r in drained),
             "closed": sum(r["closed"] for r in drained),
+            # Redraws of the list (a gap too big to fill): what they skip counts as lost.
+            "resets": sum(r.get("resets", 0) for r in drained),
             "p50_ms": percentile(latencies, 0.50), "p90_ms": percentile(latencies, 0.90),
             "p99_ms": percentile(latencies, 0.99), "max_ms": percentile(latencies, 1.0),
             "deliveries_per_s": deliveries / window if deliveries else 0.0,

@@ -23,6 +23,20 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
+def events_waiting(consumer: object) -> int:
+    """How many messages wait in the channel layer's queue for this consumer's channel:
+    the Redis pub/sub layer and the in-memory one keep ``channels``, channels-redis'
+    core layer a ``receive_buffer``, each of asyncio queues. 0 when it cannot tell."""
+    layer = getattr(consumer, "channel_layer", None)
+    name = getattr(consumer, "channel_name", None)
+    for attribute in ("channels", "receive_buffer"):
+        queues = getattr(layer, attribute, None)
+        queue = queues.get(name) if isinstance(queues, dict) and name else None
+        if isinstance(queue, asyncio.Queue):
+            return queue.qsize()
+    return 0
+
+
 class DeliveringMixin:
     room_id: int | None
     room: Room
@@ -78,9 +92,16 @@ class DeliveringMixin:
     async def repair(self, latest: int) -> None:
         """The room's newest broadcast seq is ``latest`` (read by the process's sweep):
         send changes whose live event never reached this socket (lost by the channel
-        layer), even when the room stays quiet and no later event shows the gap."""
+        layer), even when the room stays quiet and no later event shows the gap.
+
+        Not while events wait in this socket's queue: under load a socket is behind
+        because its events are still on their way, not lost, and a "repair" then would
+        read them again or, past the catch-up limit, redraw the list over them. The
+        next sweep looks again; a later event that shows a gap fetches it meanwhile."""
         try:
             async with self.delivering:
+                if events_waiting(self):
+                    return
                 await self._carry_out(self.delivery.heartbeat(latest))
         except Exception:
             logger.exception("repair of room %s failed", self.room_id)
