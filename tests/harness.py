@@ -9,6 +9,7 @@ the benchmark can use it without settings.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import shutil
@@ -20,6 +21,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+import psutil
 
 REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -72,9 +75,15 @@ def wait_for_port(
 
 
 def stop_process(process: subprocess.Popen, *, timeout: float = 10.0, group: bool = False) -> None:
-    """SIGTERM, then SIGKILL if it does not exit. ``group``: the process leads its own group."""
+    """SIGTERM, then SIGKILL if it does not exit. ``group``: the process leads its own group,
+    and whatever it started is stopped too, also a child that outlives it (honcho can exit
+    before the Daphne it started, which then kept its port after the test)."""
     if process.poll() is not None:
         return
+    try:
+        descendants = psutil.Process(process.pid).children(recursive=True) if group else []
+    except psutil.Error:
+        descendants = []
     send = (lambda sig: os.killpg(process.pid, sig)) if group else process.send_signal
     try:
         send(signal.SIGTERM)
@@ -84,6 +93,10 @@ def stop_process(process: subprocess.Popen, *, timeout: float = 10.0, group: boo
         process.wait(timeout=timeout)
     except ProcessLookupError:
         pass
+    _gone, alive = psutil.wait_procs(descendants, timeout=timeout)
+    for child in alive:
+        with contextlib.suppress(psutil.Error):
+            child.kill()
 
 
 # ------------------------------------------------------------------------- the Procfile
