@@ -33,7 +33,11 @@ from rooms.groups import room_group, session_group, user_group
 from rooms.heartbeat import beat
 from rooms.models import Room
 from rooms.presence import get_store
-from rooms.presence_events import recent_presence_html, schedule_presence_broadcast
+from rooms.presence_events import (
+    forget_recent,
+    recent_presence_html,
+    schedule_presence_broadcast,
+)
 from rooms.readstate import get_tracker
 from rooms.sweep import get_sweep
 from rooms.typing import Typist
@@ -205,6 +209,7 @@ class RoomConsumer(DeliveringMixin, AsyncWebsocketConsumer):
             await self._carry_out(self.delivery.event(event["seq"]), html=event["html"])
 
     async def room_presence(self, event: dict[str, Any]) -> None:
+        forget_recent(self.room.pk)  # a socket opening after this push must not miss it
         await self.send(text_data=event["html"])
 
     async def room_typing(self, event: dict[str, Any]) -> None:

@@ -30,14 +30,16 @@ COALESCE_SECONDS = 0.2
 MAX_DELAY_SECONDS = 3.0
 MAX_LISTED = 100
 
-# A list rendered this recently is good enough for a socket that just opened: every
-# change since was scheduled for a push (within COALESCE_SECONDS).
+# A list rendered this recently is good enough for a socket that just opened, unless the
+# room's presence changed since: a change here, or a push from any process arriving here,
+# forgets it (a socket that joins after that push would otherwise keep the older list).
 RECENT_SECONDS = 2.0
 
 _pending: dict[tuple[int, int], asyncio.Task] = {}
 _last_change: dict[tuple[int, int], float] = {}
 _recent: dict[tuple[int, int], tuple[float, str]] = {}
 _rendering: dict[tuple[int, int], asyncio.Future[str]] = {}
+_forgotten_at: dict[tuple[int, int], float] = {}
 
 
 def online_usernames(user_ids: list[int]) -> list[str]:
@@ -63,7 +65,20 @@ async def presence_html(room_id: int) -> str:
     return html
 
 
+def forget_recent(room_id: int) -> None:
+    """The room's presence changed: the next socket to open renders the list afresh."""
+    key = (id(asyncio.get_running_loop()), room_id)
+    _recent.pop(key, None)
+    _rendering.pop(key, None)  # a render under way may predate the change
+    _forgotten_at[key] = time.monotonic()
+
+
 def _remember(key: tuple[int, int], read_at: float, html: str) -> None:
+    if read_at < _forgotten_at.get(key, 0.0):
+        return  # read before a change it does not show
+    if len(_forgotten_at) > 1000:  # a render takes milliseconds: old marks are spent
+        for old in [k for k, at in _forgotten_at.items() if read_at - at > RECENT_SECONDS]:
+            del _forgotten_at[old]
     if len(_recent) > 1000:  # rooms nobody opened lately
         for old in [k for k, (at, _) in _recent.items() if read_at - at > RECENT_SECONDS]:
             del _recent[old]
@@ -85,6 +100,7 @@ async def recent_presence_html(room_id: int) -> str:
 
 
 def schedule_presence_broadcast(room_id: int) -> None:
+    forget_recent(room_id)
     loop = asyncio.get_running_loop()
     key = (id(loop), room_id)
     _last_change[key] = loop.time()

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+from channels.db import database_sync_to_async
+
 from rooms import presence_events
 from rooms.presence import MemoryPresence
+from tests.conftest import connect, receive_until, session_cookie_for
 from users.models import User
 
 
@@ -37,3 +41,38 @@ def test_the_page_shows_you_when_the_list_leaves_you_out(client_for, alice, lobb
     html = client_for(alice).get("/rooms/lobby/").content.decode()
     assert 'class="presence-you' in html and "and you, alice" in html
     assert ':not(:has([data-name="alice"])) + .presence-you { display: flex; }' in html
+
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_socket_opening_after_a_push_from_elsewhere_sees_that_push(
+    alice, bob, lobby
+) -> None:
+    """Sockets opening together share a list rendered moments ago. A change made by
+    another process (alice's first tab there) arrives here as a push before her second
+    tab opens here: that tab must not get the list from before the push."""
+    from channels.layers import get_channel_layer
+    from channels.testing import WebsocketCommunicator
+
+    from config.asgi import application
+    from rooms import render
+    from rooms.groups import room_group
+    from rooms.presence import get_store
+
+    async with connect(bob) as ws_bob:  # this process renders (and keeps) ['bob']
+        await get_store().touch(room_id=lobby.pk, user_id=alice.pk, connection="elsewhere")
+        pushed = await database_sync_to_async(render.presence_frame)(users=["alice", "bob"])
+        await get_channel_layer().group_send(
+            room_group(lobby.pk), {"type": "room.presence", "html": pushed}
+        )
+        assert 'data-name="alice"' in await receive_until(ws_bob, 'id="presence"')
+        cookie = await database_sync_to_async(session_cookie_for)(alice)
+        ws_alice = WebsocketCommunicator(application, f"/ws/rooms/{lobby.slug}/", headers=[
+            (b"origin", b"http://127.0.0.1"), (b"cookie", cookie),
+        ])
+        assert (await ws_alice.connect(timeout=5))[0]
+        try:
+            first = await ws_alice.receive_from(timeout=5)  # alice was online: no new push
+            assert 'data-name="alice"' in first and 'data-name="bob"' in first, first
+        finally:
+            await ws_alice.disconnect()
