@@ -43,7 +43,6 @@ else:
         # The websocket Origin check reuses ALLOWED_HOSTS: "*" would accept any site.
         raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS may not contain '*' in production.")
 
-# https://docs.djangoproject.com/en/5.2/ref/settings/#csrf-trusted-origins
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
