@@ -122,9 +122,11 @@ async def test_the_limit_is_shared_by_every_process_through_redis(
             inbox = inboxes[n % 2]
             start = len(inbox.frames)
             await inbox.ws.send(json.dumps({"body": f"from dyno {n % 2 + 1}: {n}"}))
-            # Each send is answered with a composer reset (saved) or an error (refused).
-            await inbox.wait_for('id="composer-', start=start)
-            answer = next(f for _, f in inbox.frames[start:] if 'id="composer-' in f)
+            # Each send is answered with a composer reset (saved) or an error (refused);
+            # both carry the composer's error line, which presence pushes (their
+            # "composer-waiting" notice) do not.
+            await inbox.wait_for('id="composer-error"', start=start)
+            answer = next(f for _, f in inbox.frames[start:] if 'id="composer-error"' in f)
             outcomes.append("refused" if TOO_QUICKLY in answer else "saved")
         for inbox in inboxes:
             await inbox.close()
