@@ -113,13 +113,22 @@ def forget_audience_zones() -> None:
     cache.delete(ZONES_CACHE_KEY)
 
 
+def clock_text(local: dt.datetime) -> str:
+    """ "14:05" (strftime, not Django's date filter: this runs for every message drawn)."""
+    return f"{local:%H:%M}"
+
+
+def long_text(local: dt.datetime) -> str:
+    """ "Thursday 3 December 2026, 14:05"."""
+    return f"{local:%A} {local.day} {local:%B %Y, %H:%M}"
+
+
 def time_variants(instant: dt.datetime, zones: Iterable[str]) -> list[TimeVariant]:
     """``instant`` drawn in each of ``zones``, zones drawing it alike merged."""
     drawn: dict[tuple[str, str], list[str]] = {}
     for name in zones:
         local = instant.astimezone(zone(name))
-        # strftime, not Django's date filter: this runs once per zone per live event.
-        key = (f"{local:%H:%M}", f"{local:%A} {local.day} {local:%B %Y, %H:%M}")
+        key = (clock_text(local), long_text(local))
         drawn.setdefault(key, []).append(name)
     return [
         TimeVariant(zones=" ".join(names), text=text, title=title)

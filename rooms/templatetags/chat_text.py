@@ -7,13 +7,15 @@ and sanitised once, when the message is saved (rooms/formatting.py), and stored 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django import template
 from django.utils.dateformat import format as date_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import localtime, now
+
+from rooms.timeline import clock_text, long_text
 
 if TYPE_CHECKING:
     from rooms.models import Message
@@ -65,25 +67,18 @@ def chat_time(value: datetime) -> str:
     return date_format(value, "j M Y, H:i")
 
 
-# Times of messages, in the zone being drawn in (a page: its reader's). strftime, not
-# Django's date filter: these run for every message of a page.
+# Times of messages, in the zone being drawn in (a page: its reader's), written as
+# rooms.timeline writes them for live events.
 @register.filter
 def clock(value: datetime) -> str:
     """ "14:05"."""
-    return f"{localtime(value):%H:%M}"
+    return clock_text(localtime(value))
 
 
 @register.filter
 def long_time(value: datetime) -> str:
-    """ "Thursday 3 December 2026, 14:05", as rooms.timeline writes it for live events."""
-    local = localtime(value)
-    return f"{local:%A} {local.day} {local:%B %Y, %H:%M}"
-
-
-@register.filter
-def iso_minute(value: datetime) -> str:
-    """The instant for machines (``<time datetime>``): "2026-12-03T13:05Z"."""
-    return f"{value.astimezone(UTC):%Y-%m-%dT%H:%MZ}"
+    """ "Thursday 3 December 2026, 14:05"."""
+    return long_text(localtime(value))
 
 
 @register.filter
