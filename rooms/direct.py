@@ -75,7 +75,10 @@ def conversation_start(*, user: User, usernames: Sequence[str]) -> Room:
             room = Room.objects.get(direct_key=key)
     # Everyone in the key is a member (again, if they had left a group conversation).
     members = set(Membership.objects.filter(room=room).values_list("user_id", flat=True))
-    joining = [person for person in [user, *others] if person.pk not in members]
+    # In id order: two people starting it at once insert the same rows in the same
+    # order, so one waits for the other instead of deadlocking on the unique index.
+    everyone = sorted([user, *others], key=lambda person: person.pk)
+    joining = [person for person in everyone if person.pk not in members]
     Membership.objects.bulk_create(
         [
             Membership(room=room, user=person, notify_level=Membership.NotifyLevel.ALL)
