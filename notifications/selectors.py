@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from allauth.account.models import EmailAddress
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from rooms.models import Membership, Mention, Message, Room
 
@@ -32,26 +33,25 @@ def mentioned_user_ids(message: Message) -> set[int]:
     return set(Mention.objects.filter(message_id=message.pk).values_list("user_id", flat=True))
 
 
-def recipient_ids(message: Message) -> list[int]:
+def recipient_ids(message: Message, *, mentioned_ids: Collection[int] | None = None) -> list[int]:
     """Who may get an email about ``message``: members who want every message, and
     members it mentions who want mentions. Only those with email switched on and a
-    verified address; never its author. Access is checked again at send time."""
+    verified address; never its author. Access is checked again at send time. One query
+    (``mentioned_ids`` saves reading the mentions again)."""
     from users.models import User
 
+    mentioned = mentioned_user_ids(message) if mentioned_ids is None else set(mentioned_ids)
     wanted = Q(notify_level=Level.ALL)
-    mentioned = mentioned_user_ids(message)
     if mentioned:
         wanted |= Q(notify_level=Level.MENTIONS, user_id__in=mentioned)
-    member_ids = set(
+    members = (
         Membership.objects.filter(wanted, room_id=message.room_id)
         .exclude(user_id=message.author_id)
-        .values_list("user_id", flat=True)
+        .values("user_id")
     )
-    if not member_ids:
-        return []
     return list(
         User.objects.filter(
-            pk__in=member_ids, is_active=True, email_notifications=True,
+            pk__in=Subquery(members), is_active=True, email_notifications=True,
             emailaddress__verified=True,
         )
         .values_list("pk", flat=True)

@@ -10,6 +10,7 @@ due, so the next worker sends it; one that dies after the commit has recorded it
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -33,14 +34,12 @@ Outcome = Notification.Outcome
 MAX_ATTEMPTS = 8
 
 
-def notifications_schedule(*, message_id: int) -> None:
-    """After a message is committed: open a batch, due after ``CHAT_NOTIFY_DELAY``, for
-    each person who should hear about it and has none open in that conversation."""
-    message = Message.objects.filter(pk=message_id).first()
-    if message is None:
-        return
+def notifications_schedule(*, message: Message, mentioned_ids: Collection[int]) -> None:
+    """After ``message`` is committed (mentioning ``mentioned_ids``): open a batch, due
+    after ``CHAT_NOTIFY_DELAY``, for each person who should hear about it and has none
+    open in that conversation. One query when nobody does (the usual case)."""
     due = message.created_at + timedelta(seconds=settings.CHAT_NOTIFY_DELAY)
-    for user_id in selectors.recipient_ids(message):
+    for user_id in selectors.recipient_ids(message, mentioned_ids=mentioned_ids):
         _batch_open(user_id=user_id, room_id=message.room_id, first_seq=message.created_seq,
                     due_at=due)
 

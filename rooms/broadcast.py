@@ -1,6 +1,8 @@
 """Tell a room what changed: render the fragment once, send the same bytes to everyone.
 
 Called from ``transaction.on_commit`` in services, so only committed rows are announced.
+The pushes go out from the event loop (``rooms.publisher``): the database thread that
+committed does not wait for them.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import logging
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
-from rooms import render
+from rooms import publisher, render
 from rooms.groups import activity_group, room_group
 from rooms.models import Message
 from rooms.room_seq import get_seq_store
@@ -27,11 +29,25 @@ async def _send_both(room_id: int, event: dict[str, object], activity: dict[str,
 def _send(room_id: int, event: dict[str, object], activity: dict[str, object]) -> None:
     if get_channel_layer() is None:
         return
+    if publisher.hand_off(room_id, lambda: _send_both(room_id, event, activity)):
+        return
     try:
         async_to_sync(_send_both)(room_id, event, activity)
     except Exception:
         # The row is saved; a client that misses this push catches up by seq.
         logger.exception("broadcast to room %s failed", room_id)
+
+
+def _note(room_id: int, seq: int) -> None:
+    """Where every process's heartbeats look for events their sockets never got: raised
+    after the room's pushes (handed to the same publisher, so in that order)."""
+    store = get_seq_store()
+    if publisher.hand_off(room_id, lambda: store.note(room_id=room_id, seq=seq)):
+        return
+    try:
+        store.note_sync(room_id=room_id, seq=seq)
+    except Exception:
+        logger.exception("noting seq %s of room %s failed", seq, room_id)
 
 
 def _publish(message_id: int, *, append: bool) -> None:
@@ -50,11 +66,7 @@ def _publish(message_id: int, *, append: bool) -> None:
         "at": message.room.last_activity_at.timestamp(),
     }
     _send(message.room_id, {"type": "room.event", "seq": message.seq, "html": html}, activity)
-    try:
-        # Where every process's heartbeats look for events their sockets never got.
-        get_seq_store().note_sync(room_id=message.room_id, seq=message.seq)
-    except Exception:
-        logger.exception("noting seq %s of room %s failed", message.seq, message.room_id)
+    _note(message.room_id, message.seq)
 
 
 def message_created(message_id: int) -> None:

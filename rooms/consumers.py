@@ -25,7 +25,7 @@ from django.conf import settings
 
 from config.deferred_auth import user_now
 from config.process_cache import process_cache
-from rooms import access, frames, render
+from rooms import access, frames, publisher, render
 from rooms.actions import ACTIONS
 from rooms.delivering import DeliveringMixin
 from rooms.delivery import Delivery
@@ -85,9 +85,8 @@ class RoomConsumer(DeliveringMixin, AsyncWebsocketConsumer):
 
     # ----------------------------------------------------------------- lifecycle
     async def connect(self) -> None:
-        # Reads only, so not in the one thread that orders the process's writes: during
-        # a reconnect storm the handshakes' database round trips overlap (each takes a
-        # pooled connection of its own).
+        # Reads only, so not in the one thread of the process's writes: in a reconnect
+        # storm the handshakes' round trips overlap (each on a pooled connection).
         found = await database_sync_to_async(_user_and_room, thread_sensitive=False)(self.scope)
         if found is None:
             await self.close()  # before accept: the handshake is refused (HTTP 403)
@@ -123,6 +122,7 @@ class RoomConsumer(DeliveringMixin, AsyncWebsocketConsumer):
         # "… is typing" names people as their messages do: display name, else username.
         self.typist = Typist(room_id=room.pk, user_id=user.pk, username=user.public_name)
         await self.accept()
+        publisher.attach()
         self._note_read()
         if joined:
             schedule_presence_broadcast(room.pk)

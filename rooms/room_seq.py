@@ -29,6 +29,7 @@ end
 
 class RoomSeqStore(Protocol):
     def note_sync(self, *, room_id: int, seq: int) -> None: ...
+    async def note(self, *, room_id: int, seq: int) -> None: ...
     async def latest(self, *, room_id: int) -> int: ...
 
 
@@ -40,6 +41,9 @@ class MemoryRoomSeq:
 
     def note_sync(self, *, room_id: int, seq: int) -> None:
         self._seqs[room_id] = max(seq, self._seqs.get(room_id, 0))
+
+    async def note(self, *, room_id: int, seq: int) -> None:
+        self.note_sync(room_id=room_id, seq=seq)
 
     async def latest(self, *, room_id: int) -> int:
         return self._seqs.get(room_id, 0)
@@ -55,6 +59,9 @@ class RedisRoomSeq:
 
     def note_sync(self, *, room_id: int, seq: int) -> None:
         sync_client(self.url).eval(_RAISE, 1, self.key(room_id), seq, EXPIRY)
+
+    async def note(self, *, room_id: int, seq: int) -> None:
+        await async_client(self.url).eval(_RAISE, 1, self.key(room_id), seq, EXPIRY)
 
     def queue_latest(self, pipe: aredis.client.Pipeline, *, room_id: int) -> None:
         """Add the read to a pipeline (the heartbeat's one round trip)."""

@@ -172,7 +172,10 @@ def message_create(
         transaction.on_commit(lambda: broadcast.message_created(message.pk))
         # Email for people who are away; a failure there must not fail the send.
         transaction.on_commit(
-            lambda: notifications_schedule(message_id=message.pk), robust=True
+            lambda: notifications_schedule(
+                message=message, mentioned_ids=[user.pk for user in mentioned]
+            ),
+            robust=True,
         )
     return message
 
