@@ -50,28 +50,32 @@ def _note(room_id: int, seq: int) -> None:
         logger.exception("noting seq %s of room %s failed", seq, room_id)
 
 
-def _publish(message_id: int, *, append: bool) -> None:
-    message = (
-        Message.objects.select_related("author", "room").prefetch_related("mentions")
-        .filter(pk=message_id).first()
-    )
-    if message is None:
-        return
+def _publish(message: Message, *, append: bool) -> None:
     html = render.event_frame(message, append=append)
+    mentioned = getattr(message, "mentioned", None)
+    if mentioned is None:
+        mentioned = message.mentions.all()
     # The members' inbox sockets hear which message changed and by whom, not its HTML.
     activity = {
         "type": "inbox.message", "room_id": message.room_id, "seq": message.seq,
         "created_seq": message.created_seq, "author_id": message.author_id,
-        "mentions": [user.pk for user in message.mentions.all()], "new": append,
+        "mentions": [user.pk for user in mentioned], "new": append,
         "at": message.room.last_activity_at.timestamp(),
     }
     _send(message.room_id, {"type": "room.event", "seq": message.seq, "html": html}, activity)
     _note(message.room_id, message.seq)
 
 
-def message_created(message_id: int) -> None:
-    _publish(message_id, append=True)
+def message_created(message: Message) -> None:
+    """``message`` as just saved, with its room, author, ``mentioned``, ``reacted`` and
+    ``previous_at`` in hand (rooms.services.message_create): nothing is read again."""
+    _publish(message, append=True)
 
 
 def message_changed(message_id: int) -> None:
-    _publish(message_id, append=False)
+    message = (
+        Message.objects.select_related("author", "room").prefetch_related("mentions")
+        .filter(pk=message_id).first()
+    )
+    if message is not None:
+        _publish(message, append=False)

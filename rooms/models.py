@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import functools
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -145,6 +146,8 @@ class Message(models.Model):
     day: str = ""
     day_zones: str = ""
     time_variants: list[TimeVariant] | None = None
+    # A message just saved: when the one before it was (rooms.render.drawn_as_saved).
+    previous_at: datetime | None
 
     class Meta:
         ordering = ["id"]

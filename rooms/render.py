@@ -9,9 +9,9 @@ out-of-band by htmx's ws extension.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import tzinfo
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -22,6 +22,7 @@ from rooms import selectors, timeline
 if TYPE_CHECKING:
     from rooms.models import Message, Room
     from rooms.selectors import Page
+    from users.models import User
 
 ROOM_TEMPLATE = "rooms/room.html"
 
@@ -34,13 +35,25 @@ def message_menu(message: Message) -> str:
     return render_to_string(f"{ROOM_TEMPLATE}#message-menu", {"message": message})
 
 
+def drawn_as_saved(
+    message: Message, *, mentioned: list[User], previous: Mapping[str, Any] | None
+) -> None:
+    """Give a message just saved what drawing it reads (no reactions yet, these
+    mentions, the time of the one before it), so its live event reads nothing again."""
+    message.reacted = []  # type: ignore[attr-defined]
+    message.mentioned = mentioned  # type: ignore[attr-defined]
+    message.previous_at = previous["created_at"] if previous else None
+
+
 def _for_everyone(message: Message, *, append: bool) -> None:
     """Drawn once for readers in every zone: one time per local rendering, and the
     zones in which a day starts with this message (rooms/timeline.py)."""
     zones = timeline.audience_zones()
     message.time_variants = timeline.time_variants(message.created_at, zones)
     if append:
-        previous = timeline.previous_created_at(message)
+        previous = getattr(message, "previous_at", None)
+        if not hasattr(message, "previous_at"):
+            previous = timeline.previous_created_at(message)
         message.day_zones = timeline.separator_zones(message.created_at, previous, zones)
 
 

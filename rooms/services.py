@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from notifications.services import notifications_schedule
-from rooms import access, broadcast, membership, mentions, ratelimit, timeline
+from rooms import access, broadcast, membership, mentions, ratelimit, render, timeline
 from rooms.formatting import plain_text, render_markdown
 from rooms.forms import ROOM_EXISTS, MessageForm, RoomForm, public_name_taken
 from rooms.models import Membership, Message, Room
@@ -49,12 +49,21 @@ def _clean_body(body: object) -> str:
     return form.cleaned_data["body"]
 
 
-def next_seq(room_id: int) -> int:
-    """Take the room's next event number. Locks the room row until commit."""
-    Room.objects.filter(pk=room_id).update(
-        last_seq=F("last_seq") + 1, last_activity_at=timezone.now()
-    )
-    return Room.objects.values_list("last_seq", flat=True).get(pk=room_id)
+def next_seq(room_id: int, *, now: datetime | None = None) -> int:
+    """Take the room's next event number, in one round trip. Locks the room row until
+    commit; its last activity is ``now``."""
+    at = connection.ops.adapt_datetimefield_value(now or timezone.now())
+    table, q = Room._meta.db_table, connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {q(table)} SET {q('last_seq')} = {q('last_seq')} + 1, "  # noqa: S608
+            f"{q('last_activity_at')} = %s WHERE {q('id')} = %s RETURNING {q('last_seq')}",
+            [at, room_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise Room.DoesNotExist(room_id)
+    return int(row[0])
 
 
 def message_for_change(*, room: Room, message_id: int) -> Message:
@@ -160,16 +169,20 @@ def message_create(
     # Outside the room lock: it is the slow part.
     body_html = render_markdown(body, mentioned=mentioned)
     with transaction.atomic():
-        seq = next_seq(room.pk)
+        now = timezone.now()
+        seq = next_seq(room.pk, now=now)
+        # The room row is locked: the newest message now is the one before this.
+        previous = timeline.newest_in_room(room.pk)
         message = Message.objects.create(
-            room_id=room.pk, author=author, body=body, body_html=body_html,
+            room=room, author=author, body=body, body_html=body_html,
             body_text=plain_text(body_html),
             reply_to_id=reply_to_id, created_seq=seq, seq=seq, client_key=client_key,
-            # The room row is locked: the newest message now is the one before this.
-            continues=timeline.continues_previous(room_id=room.pk, author_id=author.pk),
+            continues=timeline.continues_after(previous, author_id=author.pk),
         )
         mentions.mentions_save(message=message, users=mentioned)
-        transaction.on_commit(lambda: broadcast.message_created(message.pk))
+        room.last_activity_at = now
+        render.drawn_as_saved(message, mentioned=mentioned, previous=previous)
+        transaction.on_commit(lambda: broadcast.message_created(message))
         # Email for people who are away; a failure there must not fail the send.
         transaction.on_commit(
             lambda: notifications_schedule(

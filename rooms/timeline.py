@@ -13,9 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import zoneinfo
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
 from django.utils import timezone
@@ -51,18 +51,30 @@ def zone_of(user: User) -> dt.tzinfo:
     return zone(getattr(user, "time_zone", "") or "UTC")
 
 
-def continues_previous(*, room_id: int, author_id: int, now: dt.datetime | None = None) -> bool:
-    """Whether a message ``author_id`` posts now joins the room's newest message's group.
-    Call with the room row locked, so "newest" cannot change meanwhile."""
-    previous = (
+def newest_in_room(room_id: int) -> Mapping[str, Any] | None:
+    """The room's newest message's author_id and created_at (None in an empty room)."""
+    return (
         Message.objects.filter(room_id=room_id).order_by("-id")
         .values("author_id", "created_at").first()
     )
+
+
+def continues_after(
+    previous: Mapping[str, Any] | None, *, author_id: int, now: dt.datetime | None = None
+) -> bool:
+    """Whether a message ``author_id`` posts now joins ``previous`` (``newest_in_room``)'s
+    group."""
     now = now or timezone.now()
     return (
         previous is not None and previous["author_id"] == author_id
         and now - previous["created_at"] <= GROUP_WINDOW
     )
+
+
+def continues_previous(*, room_id: int, author_id: int, now: dt.datetime | None = None) -> bool:
+    """Whether a message ``author_id`` posts now joins the room's newest message's group.
+    Call with the room row locked, so "newest" cannot change meanwhile."""
+    return continues_after(newest_in_room(room_id), author_id=author_id, now=now)
 
 
 def day_label(day: dt.date, today: dt.date) -> str:
