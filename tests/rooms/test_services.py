@@ -155,12 +155,15 @@ def test_message_of_another_room_is_refused(alice, lobby) -> None:
     assert message.body == "over there" and not message.is_deleted
 
 
-def test_rate_limit_refuses_a_flood(alice, bob, lobby, settings) -> None:
+def test_rate_limit_refuses_a_flood(alice, bob, lobby, settings, channel_backend) -> None:
+    """In this process's memory, and in Redis (shared by every process) alike."""
     settings.CHAT_RATE_LIMIT = 5
     for i in range(5):
         services.message_create(room=lobby, author=alice, body=f"burst {i}")
-    with pytest.raises(RateLimited):
-        services.message_create(room=lobby, author=alice, body="one too many")
+    for _ in range(3):  # refused each time, told when to try again
+        with pytest.raises(RateLimited) as refused:
+            services.message_create(room=lobby, author=alice, body="one too many")
+        assert "Try again in" in refused.value.text
     # Someone else is not affected.
     services.message_create(room=lobby, author=bob, body="hi")
     assert Message.objects.filter(author=alice).count() == 5
