@@ -29,7 +29,7 @@ from rooms import access, frames, publisher, render
 from rooms.actions import ACTIONS
 from rooms.delivering import DeliveringMixin
 from rooms.delivery import Delivery
-from rooms.groups import room_group, session_group, user_group
+from rooms.groups import room_group, session_tag, user_group
 from rooms.heartbeat import beat
 from rooms.models import Room
 from rooms.presence import get_store
@@ -96,8 +96,7 @@ class RoomConsumer(DeliveringMixin, AsyncWebsocketConsumer):
         self.connection_id = self.channel_name  # unique already: no second uuid4
         self.groups_joined = [room_group(room.pk), user_group(user.pk)]
         session_key = getattr(self.scope.get("session"), "session_key", None)
-        if session_key:
-            self.groups_joined.append(session_group(session_key))
+        self.session = session_tag(session_key) if session_key else None
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         # Read the room's seq after joining the group: anything later arrives live. The
@@ -113,8 +112,7 @@ class RoomConsumer(DeliveringMixin, AsyncWebsocketConsumer):
             catchup_limit=settings.CHAT_CATCHUP_LIMIT,
             max_frame_bytes=settings.CHAT_MAX_SENT_FRAME_BYTES,
         )
-        # Held while deciding what to send by seq: the heartbeat's repair runs beside
-        # the events and must not interleave with them.
+        # Held while deciding what to send by seq: the heartbeat's repair must not interleave.
         self.delivering = asyncio.Lock()
         budget = frames.FRAMES_PER_MESSAGE * settings.CHAT_RATE_LIMIT
         self.budget = frames.FrameBudget(budget, settings.CHAT_RATE_WINDOW, since=time.monotonic())
@@ -216,6 +214,8 @@ class RoomConsumer(DeliveringMixin, AsyncWebsocketConsumer):
         await self.send(text_data=event["html"])
 
     async def session_ended(self, event: dict[str, Any]) -> None:
+        if event.get("session") != self.session:
+            return  # another of this user's sessions logged out
         # Said before closing with a code htmx does not retry: the tab stays, and says so.
         await self.send(text_data=render.session_ended_frame(next_url=self.room.get_absolute_url()))
         await self.close(code=CLOSE_LOGGED_OUT)

@@ -9,9 +9,10 @@ def room_group(room_id: int) -> str:
     return f"room-{room_id}"
 
 
-def session_group(session_key: str) -> str:
-    digest = hashlib.sha256(session_key.encode()).hexdigest()[:32]
-    return f"session-{digest}"
+def session_tag(session_key: str) -> str:
+    """Names one login session in events to ``user_group`` (``session.ended``: that
+    session logged out, and only its sockets close), without naming its key."""
+    return hashlib.sha256(session_key.encode()).hexdigest()[:32]
 
 
 def user_group(user_id: int) -> str:
@@ -19,8 +20,8 @@ def user_group(user_id: int) -> str:
 
     Every consumer that joins it must handle each event type sent to it (Channels closes
     a consumer on an event it has no handler for): ``membership.removed`` (``room_id``:
-    that user is no longer a member; rooms.membership) and ``user.deactivated``
-    (users.signals).
+    that user is no longer a member; rooms.membership), ``user.deactivated`` and
+    ``session.ended`` (``session``: the ``session_tag`` that logged out; users.signals).
     """
     return f"user-{user_id}"
 

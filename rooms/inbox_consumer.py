@@ -25,7 +25,7 @@ from django.template.loader import render_to_string
 
 from config.deferred_auth import resolved_user
 from rooms import access, unread
-from rooms.groups import activity_group, inbox_group, session_group, user_group
+from rooms.groups import activity_group, inbox_group, session_tag, user_group
 from rooms.inbox import RELOAD, Change, Inbox
 
 logger = logging.getLogger(__name__)
@@ -55,8 +55,7 @@ class InboxConsumer(AsyncWebsocketConsumer):
         # (rows remember the seq they were read at, older events are ignored).
         self.groups_joined: list[str] = [user_group(user.pk), inbox_group(user.pk)]
         session_key = getattr(self.scope.get("session"), "session_key", None)
-        if session_key:
-            self.groups_joined.append(session_group(session_key))
+        self.session = session_tag(session_key) if session_key else None
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         self.inbox, self.base_title = await database_sync_to_async(self._load)(slug)
@@ -165,7 +164,8 @@ class InboxConsumer(AsyncWebsocketConsumer):
         await self._push(self.inbox.remove(room_id), room_id)
 
     async def session_ended(self, event: dict[str, Any]) -> None:
-        await self.close(code=4401)
+        if event.get("session") == self.session:  # not another session of this user
+            await self.close(code=4401)
 
     async def user_deactivated(self, event: dict[str, Any]) -> None:
         await self.close(code=4403)

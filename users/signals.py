@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from rooms.groups import session_group
+from rooms.groups import session_tag, user_group
 from users.models import User
 
 # Sent to user_group(user_id): the account was deactivated; every socket closes.
@@ -24,11 +24,14 @@ USER_DEACTIVATED = "user.deactivated"
 @receiver(user_logged_out)
 def close_sockets_on_logout(sender, request, user, **kwargs) -> None:
     session_key = getattr(getattr(request, "session", None), "session_key", None)
-    if not session_key:
+    if not session_key or user is None:
         return
     layer = get_channel_layer()
     if layer is not None:
-        async_to_sync(layer.group_send)(session_group(session_key), {"type": "session.ended"})
+        # To the user's sockets (one subscription each, not one more per session): those
+        # of this session close, the others ignore it.
+        event = {"type": "session.ended", "session": session_tag(session_key)}
+        async_to_sync(layer.group_send)(user_group(user.pk), event)
 
 
 @receiver(post_save, sender=User)
