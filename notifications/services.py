@@ -14,6 +14,7 @@ from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from channels.db import database_sync_to_async
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
@@ -22,7 +23,7 @@ from django.utils import timezone
 from notifications import selectors
 from notifications.mail import notification_email
 from notifications.models import Notification
-from rooms import access
+from rooms import access, publisher
 from rooms.models import Membership, Message, Room
 
 if TYPE_CHECKING:
@@ -42,6 +43,19 @@ def notifications_schedule(*, message: Message, mentioned_ids: Collection[int]) 
     for user_id in selectors.recipient_ids(message, mentioned_ids=mentioned_ids):
         _batch_open(user_id=user_id, room_id=message.room_id, first_seq=message.created_seq,
                     due_at=due)
+
+
+def notifications_schedule_soon(*, message: Message, mentioned_ids: Collection[int]) -> None:
+    """``notifications_schedule`` in a pooled thread of its own when this process runs an
+    event loop (the one database thread its sockets share does not wait for it), else now."""
+
+    async def work() -> None:
+        await database_sync_to_async(notifications_schedule, thread_sensitive=False)(
+            message=message, mentioned_ids=mentioned_ids
+        )
+
+    if not publisher.run_soon(work):
+        notifications_schedule(message=message, mentioned_ids=mentioned_ids)
 
 
 def _batch_open(*, user_id: int, room_id: int, first_seq: int, due_at: datetime) -> None:

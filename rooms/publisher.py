@@ -66,17 +66,54 @@ def attach() -> None:
         _current = Publisher(loop)
 
 
+def _loop_of_another_thread() -> asyncio.AbstractEventLoop | None:
+    """The publisher's loop when it runs and this is not its thread, else None."""
+    publisher = _current
+    if publisher is None or not publisher.loop.is_running() or publisher.task.done():
+        return None
+    try:
+        if asyncio.get_running_loop() is publisher.loop:
+            return None
+    except RuntimeError:
+        pass  # a thread without a loop: the usual case
+    return publisher.loop
+
+
+def run_soon(work: Callable[[], Awaitable[None]]) -> bool:
+    """Start ``work`` on the loop, in no order with anything (e.g. a read in another
+    thread). False when no running loop of another thread takes it."""
+    loop = _loop_of_another_thread()
+    if loop is None:
+        return False
+    try:
+        loop.call_soon_threadsafe(_start, loop, work)
+    except RuntimeError:
+        return False
+    return True
+
+
+_background: set[asyncio.Task[None]] = set()  # held until done (the loop keeps weak refs)
+
+
+def _start(loop: asyncio.AbstractEventLoop, work: Callable[[], Awaitable[None]]) -> None:
+    task = loop.create_task(_logged(work))
+    _background.add(task)
+    task.add_done_callback(_background.discard)
+
+
+async def _logged(work: Callable[[], Awaitable[None]]) -> None:
+    try:
+        await work()
+    except Exception:
+        logger.exception("background work failed")
+
+
 def hand_off(room_id: int, send: Callable[[], Awaitable[None]]) -> bool:
     """Queue ``send`` for the loop's publisher. False when no running loop of another
     thread takes it: then the caller must send it itself."""
     publisher = _current
-    if publisher is None or not publisher.loop.is_running() or publisher.task.done():
+    if publisher is None or _loop_of_another_thread() is None:
         return False
-    try:
-        if asyncio.get_running_loop() is publisher.loop:
-            return False  # on the loop itself: the caller awaits it
-    except RuntimeError:
-        pass  # a thread without a loop: the usual case
     try:
         publisher.loop.call_soon_threadsafe(publisher.queue.put_nowait, (room_id, send))
     except RuntimeError:

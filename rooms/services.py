@@ -19,7 +19,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from notifications.services import notifications_schedule
+from notifications.services import notifications_schedule_soon
 from rooms import access, broadcast, membership, mentions, ratelimit, render, timeline
 from rooms.formatting import plain_text, render_markdown
 from rooms.forms import ROOM_EXISTS, MessageForm, RoomForm, public_name_taken
@@ -185,7 +185,7 @@ def message_create(
         transaction.on_commit(lambda: broadcast.message_created(message))
         # Email for people who are away; a failure there must not fail the send.
         transaction.on_commit(
-            lambda: notifications_schedule(
+            lambda: notifications_schedule_soon(
                 message=message, mentioned_ids=[user.pk for user in mentioned]
             ),
             robust=True,

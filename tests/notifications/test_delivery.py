@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from zoneinfo import ZoneInfo
@@ -82,3 +83,24 @@ def test_removed_from_the_room_before_the_delay_gets_no_email(
         bob.pk: Notification.Outcome.SKIPPED, carol.pk: Notification.Outcome.SENT,
     }
     assert inbox.to("bob@example.com") == []
+
+
+async def test_a_message_sent_over_a_socket_opens_a_batch_for_the_reader(dm, alice, bob) -> None:
+    """A send from a socket checks for readers to email off the process's database thread
+    (rooms.publisher.run_soon): the batch still opens, for the reader only."""
+    from channels.db import database_sync_to_async
+
+    from tests.conftest import connect, receive_until, send_json
+
+    await database_sync_to_async(verified_email)(bob)
+    await database_sync_to_async(verified_email)(alice)
+    async with connect(alice, dm.slug) as ws:
+        await send_json(ws, action="send", body="Are you there?", key="k1")
+        await receive_until(ws, "Are you there?")
+        batches = database_sync_to_async(
+            lambda: list(Notification.objects.values_list("user_id", "room_id", "closed_at"))
+        )
+        deadline = time.monotonic() + 10
+        while not (found := await batches()) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+    assert found == [(bob.pk, dm.pk, None)]
