@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.figures import figures
 from bench.servers import ROOT, Redis, Server, Watch, client_options
 
 ROOM_SLUG = "bench"
@@ -38,11 +39,13 @@ class Setup:
 
 
 class Worker:
-    """A ``bench.loadgen`` process, spoken to in JSON lines."""
+    """A ``bench.loadgen`` process (or ``module``'s), spoken to in JSON lines."""
 
-    def __init__(self, spec: dict[str, Any]) -> None:
+    def __init__(self, spec: dict[str, Any], module: str = "bench.loadgen", clients: int = 0
+                 ) -> None:
+        self.clients = clients  # how many clients it is to open
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bench.loadgen"], cwd=ROOT,
+            [sys.executable, "-m", module], cwd=ROOT,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
@@ -84,30 +87,58 @@ def split(total: int, parts: int) -> list[int]:
     return [total // parts + (1 if i < total % parts else 0) for i in range(parts)]
 
 
+def assignments(clients: int, generators: int, processes: int = 1, room_size: int = 0
+                ) -> list[tuple[int, int, int]]:
+    """(first client index, clients, server index) of each generator process: generator
+    ``w`` connects to server ``w % processes``, so with two processes half the clients are
+    on each; rooms of ``room_size`` are never split between generators."""
+    parts = -(-max(generators, processes) // processes) * processes
+    unit = max(1, room_size)
+    counts = [n * unit for n in split(clients // unit, parts)]
+    counts[-1] += clients % unit
+    firsts = [sum(counts[:w]) for w in range(parts)]
+    return [(firsts[w], counts[w], w % processes) for w in range(parts)]
+
+
 @contextmanager
 def running(setup: Setup, variant: str, label: str, clients: int, users: int,
-            retries: int = 0) -> Iterator[tuple[Server, list[Worker]]]:
-    """A fresh server of ``variant`` and enough generator processes for ``clients``."""
+            retries: int = 0, *, processes: int = 1, generators: int = 0,
+            slug: str = ROOM_SLUG, room_size: int = 0, module: str = "bench.loadgen",
+            ) -> Iterator[tuple[list[Server], list[Worker]]]:
+    """Fresh servers of ``variant`` (``processes`` of them on their own ports, sharing
+    Redis and the database) and generator processes for ``clients`` (``assignments``)."""
     setup.redis.flush()
-    server = Server(variant, setup.env, log_name=f"{label}-{variant}").start()
+    servers: list[Server] = []
     workers: list[Worker] = []
     try:
+        for i in range(processes):
+            name = f"{label}-{variant}" + (f"-{i}" if processes > 1 else "")
+            servers.append(Server(variant, setup.env, log_name=name).start())
         cookies = setup.cookies[:users]
         run_tag = random.randrange(10**6)
-        first = 0
-        for count in split(clients, setup.workers):
+        plan = assignments(clients, generators or setup.workers, processes, room_size)
+        for first, count, server in plan:
             workers.append(Worker({
-                **client_options(variant, server.port, ROOM_SLUG, cookies),
-                "first_index": first, "run": run_tag,
-                "connect_concurrency": max(1, setup.connect_concurrency // setup.workers),
+                **client_options(variant, servers[server].port, slug, cookies),
+                "first_index": first, "run": run_tag, "room_size": room_size,
+                "connect_concurrency": max(1, setup.connect_concurrency // len(plan)),
                 "connect_retries": retries,
-            }))
-            first += count
-        yield server, workers
+            }, module, count))
+        yield servers, workers
     finally:
         for worker in workers:
             worker.stop()
-        server.stop()
+        for one in servers:
+            one.stop()
+
+
+def watched(servers: list[Server], workers: list[Worker], redis: Redis) -> dict[str, int]:
+    """The pids to watch: every server, every generator and the private Redis."""
+    pids = {f"server{i}": one.pid for i, one in enumerate(servers)}
+    pids.update({f"generator{i}": w.proc.pid for i, w in enumerate(workers)})
+    if redis.pid:
+        pids["redis"] = redis.pid
+    return pids
 
 
 def _open_inboxes(setup: Setup, variant: str, server: Server, count: int) -> Worker | None:
@@ -123,13 +154,6 @@ def _open_inboxes(setup: Setup, variant: str, server: Server, count: int) -> Wor
     worker.write({"cmd": "open", "count": count})
     worker.read()
     return worker
-
-
-def percentile(sorted_values: list[int], q: float) -> float:
-    if not sorted_values:
-        return float("nan")
-    index = min(len(sorted_values) - 1, int(q * len(sorted_values)))
-    return sorted_values[index] / 1000  # µs -> ms
 
 
 def _py_spy(server: Server, setup: Setup, label: str, seconds: float) -> subprocess.Popen | None:
@@ -148,25 +172,21 @@ def _py_spy(server: Server, setup: Setup, label: str, seconds: float) -> subproc
 
 def load(setup: Setup, variant: str, *, label: str, clients: int, senders: int, rate: float,
          duration: float, users: int, settle: float = 3.0, shape: str = "even",
-         inboxes: int = 0) -> dict[str, Any]:
+         inboxes: int = 0, processes: int = 1, generators: int = 0) -> dict[str, Any]:
     """Clients in one room; ``senders`` of them send ``rate`` messages/s for ``duration``.
 
     ``shape``: ``even`` spaces the senders evenly over each interval; ``bursty`` gives
     each a random offset, so sends cluster as real people's do. ``inboxes``: that many
     of the same people also have the rooms list open (``/ws/inbox/``: counts pushed
-    live), on our server only."""
+    live), on our server only. ``processes``: servers sharing Redis and the database,
+    the clients (and senders) split evenly between them (``assignments``)."""
     # A client whose handshake is refused retries with htmx's backoff: the load
     # scenarios measure messages, the capacity scenario measures connecting.
-    with running(setup, variant, label, clients, users, retries=10) as (server, workers):
-        pids = {"server": server.pid, "generator": workers[0].proc.pid}
-        if setup.redis.pid:
-            pids["redis"] = setup.redis.pid
-        with Watch(pids) as watch:
-            opened = call_all(workers, [
-                {"cmd": "open", "count": n} for n in split(clients, len(workers))
-            ])
-            connected = sum(r["ok"] for r in opened)
-            lists = _open_inboxes(setup, variant, server, inboxes) if inboxes else None
+    with running(setup, variant, label, clients, users, retries=10, processes=processes,
+                 generators=generators) as (servers, workers):
+        with Watch(watched(servers, workers, setup.redis)) as watch:
+            opened = call_all(workers, [{"cmd": "open", "count": w.clients} for w in workers])
+            lists = _open_inboxes(setup, variant, servers[0], inboxes) if inboxes else None
             time.sleep(settle)  # presence pushes of the joins die down
             # Senders: spread over the generator processes, their first clients.
             per_worker: list[list[int]] = [[] for _ in workers]
@@ -177,17 +197,12 @@ def load(setup: Setup, variant: str, *, label: str, clients: int, senders: int, 
                 offsets[w].append(s / senders if shape == "even" else random.random())
             cpu0 = watch.cpu()
             t0 = time.monotonic_ns() + 200_000_000
-            profiler = _py_spy(server, setup, label, duration)
+            profiler = _py_spy(servers[0], setup, label, duration)
             sent = sum(r["sent"] for r in call_all(workers, [
                 {"cmd": "send", "senders": per_worker[w], "rate": rate, "duration": duration,
                  "t0": t0, "offsets": offsets[w]} for w in range(len(workers))
             ]))
-            drained = call_all(workers, [
-                # Lost means never arrived: a backlog may take long to drain, so wait
-                # up to a minute, and stop early only after 5 s without any arrival.
-                {"cmd": "drain", "expected_per_client": sent, "quiet": 5.0,
-                 "max_wait": max(60.0, 3 * duration)} for _ in workers
-            ])
+            drained = drain(workers, [sent] * len(workers), duration)
             end_ns = time.monotonic_ns()
             cpu1 = watch.cpu()
             inboxes_open = 0
@@ -197,111 +212,20 @@ def load(setup: Setup, variant: str, *, label: str, clients: int, senders: int, 
                 lists.stop()
             if profiler is not None:
                 profiler.wait(60)
-        latencies = sorted(lat for r in drained for lat in r["latencies_us"])
-        last_arrival = max((r["last_arrival"] for r in drained), default=0)
-        expected = sent * connected
-        deliveries = len(latencies)
-        window = max(1e-9, (min(end_ns, max(last_arrival, t0)) - t0) / 1e9)
-        wall = (end_ns - t0) / 1e9
-        server_cpu = cpu1["server"] - cpu0["server"]
-        result = {
-            "variant": variant, "shape": shape, "clients": clients, "senders": senders,
-            "inboxes": inboxes, "inboxes_open_at_end": inboxes_open,
-            "rate": rate,
-            "duration": duration, "users": users,
-            "connected": connected,
-            "connect_errors": [e for r in opened for e in r["errors"]],
-            "connect_seconds": max(r["seconds"] for r in opened),
-            "connect_retries": sum(r["retries"] for r in opened),
-            "sent": sent, "expected": expected, "deliveries": deliveries,
-            "lost": max(0, expected - deliveries),
-            "duplicates": sum(r["duplicates"] for r in drained),
-            "bytes_per_delivery": (
-                sum(r["delivery_bytes"] for r in drained) / deliveries if deliveries else None
-            ),
-            "refused": sum(r["refused"] for r in drained),
-            "closed": sum(r["closed"] for r in drained),
-            # Redraws of the list (a gap too big to fill): what they skip counts as lost.
-            "resets": sum(r.get("resets", 0) for r in drained),
-            "p50_ms": percentile(latencies, 0.50), "p90_ms": percentile(latencies, 0.90),
-            "p99_ms": percentile(latencies, 0.99), "max_ms": percentile(latencies, 1.0),
-            "deliveries_per_s": deliveries / window if deliveries else 0.0,
-            "server_cpu_pct": 100 * server_cpu / wall,
-            "cpu_ms_per_1000": 1000 * 1000 * server_cpu / deliveries if deliveries else None,
-            "server_peak_rss_mb": watch.peak_rss.get("server", 0) / 2**20,
-            "redis_cpu_pct": (
-                100 * (cpu1["redis"] - cpu0["redis"]) / wall if "redis" in cpu0 else None
-            ),
-            "generator_cpu_pct": 100 * (cpu1["generator"] - cpu0["generator"]) / wall,
-        }
-        return result
-
-
-def capacity(setup: Setup, variant: str, *, label: str, target: int, step: int, users: int,
-             rest: float, settle: float = 3.0) -> dict[str, Any]:
-    """Open connections in steps up to ``target``; memory per connection; CPU at rest."""
-    # A refused handshake is retried (up to 10 times) with htmx's backoff.
-    with running(setup, variant, label, target, users, retries=10) as (server, workers):
-        pids = {"server": server.pid}
-        if setup.redis.pid:
-            pids["redis"] = setup.redis.pid
-        with Watch(pids) as watch:
-            time.sleep(settle)
-            rss0 = watch.rss("server")
-            steps = []
-            opened_total, failed = 0, 0
-            errors: list[str] = []
-            while opened_total < target and not failed:
-                count = min(step, target - opened_total)
-                started = time.monotonic()
-                replies = call_all(workers, [
-                    {"cmd": "open", "count": n} for n in split(count, len(workers))
-                ])
-                seconds = time.monotonic() - started
-                opened_total += sum(r["ok"] for r in replies)
-                failed += sum(r["failed"] for r in replies)
-                retries = sum(r["retries"] for r in replies)
-                errors += [e for r in replies for e in r["errors"]]
-                time.sleep(settle)
-                steps.append({
-                    "open": opened_total, "failed": failed, "retries": retries,
-                    "rss_mb": watch.rss("server") / 2**20,
-                    "connects_per_s": sum(r["ok"] for r in replies) / seconds,
-                })
-            rss_full = watch.rss("server")
-            cpu0 = watch.cpu()
-            time.sleep(rest)
-            cpu1 = watch.cpu()
-            statuses = call_all(workers, [{"cmd": "status"}] * len(workers))
-            still_open = sum(r["open"] for r in statuses)
-            # One message to everyone proves every connection is live and in the room.
-            t0 = time.monotonic_ns() + 200_000_000
-            sent = sum(r["sent"] for r in call_all(workers, [
-                {"cmd": "send", "senders": [0] if w == 0 else [], "rate": 1.0,
-                 "duration": 1.0, "t0": t0, "offsets": [0.0] if w == 0 else []}
-                for w in range(len(workers))
-            ]))
-            drained = call_all(workers, [
-                {"cmd": "drain", "expected_per_client": sent, "quiet": 5.0, "max_wait": 60.0}
-                for _ in workers
-            ])
-        latencies = sorted(lat for r in drained for lat in r["latencies_us"])
+        connected = sum(r["ok"] for r in opened)
         return {
-            "variant": variant, "target": target, "users": users,
-            "opened": opened_total, "failed": failed, "errors": sorted(set(errors))[:5],
-            "retries": steps[-1]["retries"] if steps else 0,
-            "still_open_after_rest": still_open,
-            "steps": steps,
-            "rss_idle_mb": rss0 / 2**20, "rss_full_mb": rss_full / 2**20,
-            "peak_rss_mb": watch.peak_rss.get("server", 0) / 2**20,
-            "kb_per_connection": (rss_full - rss0) / 1024 / max(1, opened_total),
-            "rest_seconds": rest,
-            "rest_cpu_pct": 100 * (cpu1["server"] - cpu0["server"]) / rest,
-            "rest_redis_cpu_pct": (
-                100 * (cpu1["redis"] - cpu0["redis"]) / rest if "redis" in cpu0 else None
-            ),
-            "probe_expected": sent * opened_total,
-            "probe_deliveries": len(latencies),
-            "probe_max_ms": percentile(latencies, 1.0),
-            "probe_p50_ms": percentile(latencies, 0.5),
+            "variant": variant, "shape": shape, "clients": clients, "senders": senders,
+            "inboxes": inboxes, "inboxes_open_at_end": inboxes_open, "rate": rate,
+            "duration": duration, "users": users, "processes": processes,
+            **figures(opened, drained, sent, sent * connected, t0, end_ns, cpu0, cpu1, watch),
         }
+
+
+def drain(workers: list[Worker], expected_per_client: list[float], duration: float
+          ) -> list[dict[str, Any]]:
+    # Lost means never arrived: a backlog may take long to drain, so wait up to a
+    # minute, and stop early only after 5 s without any arrival.
+    return call_all(workers, [
+        {"cmd": "drain", "expected_per_client": n, "quiet": 5.0,
+         "max_wait": max(60.0, 3 * duration)} for n in expected_per_client
+    ])

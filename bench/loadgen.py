@@ -255,7 +255,7 @@ class Generator:
         self.sent += sum(counts)
         return {"sent": sum(counts)}
 
-    async def drain(self, expected_per_client: int, quiet: float, max_wait: float
+    async def drain(self, expected_per_client: float, quiet: float, max_wait: float
                     ) -> dict[str, Any]:
         expected = expected_per_client * len(self.clients)
         started = time.monotonic()
@@ -304,7 +304,7 @@ class Generator:
         return {"closed": len(self.clients)}
 
 
-async def serve() -> None:
+async def serve(kind: type[Generator] = Generator) -> None:
     loop = asyncio.get_running_loop()
 
     async def readline() -> str:
@@ -315,7 +315,7 @@ async def serve() -> None:
         sys.stdout.flush()
 
     spec = Spec(**json.loads(await readline()))
-    gen = Generator(spec)
+    gen = kind(spec)
     reply({"ready": True})
     while True:
         line = await readline()

@@ -14,9 +14,11 @@ LOAD_ROWS = [
     ("expected", "expected deliveries", "{:.0f}"),
     ("deliveries", "deliveries", "{:.0f}"),
     ("lost", "lost", "{:.0f}"),
+    ("over_5s", "arrived over 5 s after sending", "{:.0f}"),
     ("duplicates", "duplicates", "{:.0f}"),
     ("p50_ms", "latency p50 (ms)", "{:.1f}"),
     ("p90_ms", "latency p90 (ms)", "{:.1f}"),
+    ("p95_ms", "latency p95 (ms)", "{:.1f}"),
     ("p99_ms", "latency p99 (ms)", "{:.1f}"),
     ("max_ms", "latency max (ms)", "{:.1f}"),
     ("deliveries_per_s", "deliveries/s", "{:.0f}"),
@@ -236,6 +238,9 @@ def markdown(results: dict[str, Any]) -> str:
     if "e" in results:
         out += ["## (e) history", "", history_lines(results["e"]), "",
                 "Plan of the 'older' query:", "", "```", results["e"]["older_plan"], "```", ""]
+    from bench import manyrooms, scaleout
+
+    out += manyrooms.markdown(results) + scaleout.markdown(results)
     if "s" in results:
         from bench.search import markdown as search_markdown
 

@@ -10,6 +10,8 @@ Scenarios (docs/performance.md explains each):
   f  reconnect storm: 2,000 clients in rooms of 50, the process killed and restarted
   g  handshakes under concurrency: 2,000 handshakes, 500 in flight at once
   s  search: 1,000,000 messages in 1,000 rooms, a reader of 50 (bench/search.py)
+  r  many rooms: 1,000 rooms of 5 clients, 1 message/s each (bench/manyrooms.py)
+  x  scale-out: scenario b on two processes against one (bench/scaleout.py)
 """
 
 from __future__ import annotations
@@ -18,26 +20,32 @@ import argparse
 import hashlib
 import json
 import os
-import platform
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from bench import accounts, dbsetup, drive, report, search, storm
-from bench.servers import RESULTS, ROOT, Redis, Server, raise_open_files_limit
+from bench import accounts, capacity, dbsetup, drive, manyrooms, report, scaleout, search, storm
+from bench.environment import (
+    DEFAULT_DATABASE,
+    create_postgres_database,
+    database_url,
+    django_script,
+    machine,
+    versions,
+)
+from bench.figures import is_clean, median_of
+from bench.servers import RESULTS, Redis, Server, raise_open_files_limit
 
-DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/chatrooms_bench"
 RATE_LIMIT = "100000"  # per user per window: senders must never be refused
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scenarios", default="abcdefgs",
-                        help="which scenarios to run, e.g. 'b' or 'abe' (default: abcdefgs)")
+    parser.add_argument("--scenarios", default="abcdefgsrx",
+                        help="which scenarios to run, e.g. 'b' or 'abe' (default: abcdefgsrx)")
     parser.add_argument("--quick", action="store_true",
                         help="one short run of each (a smoke test, numbers not comparable)")
     parser.add_argument("--runs", type=int, help="runs per scenario a/b (default 3; quick 1)")
@@ -45,7 +53,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--variants", default="ours,ours-core,baseline",
                         help="servers for a and b (ours = RedisPubSubChannelLayer, "
                              "ours-core = RedisChannelLayer, ours-nopool = ours without "
-                             "the PostgreSQL connection pool, baseline = tutorial echo)")
+                             "the PostgreSQL connection pool, ours-uvicorn = ours served by "
+                             "Uvicorn, baseline = tutorial echo)")
     parser.add_argument("--ramp-variants", default="ours,baseline",
                         help="servers for c and d (default: ours,baseline)")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"),
@@ -66,78 +75,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--relogin", action="store_true", help="ignore cached sessions")
     parser.add_argument("--profile", action="store_true",
                         help="record py-spy profiles (needs py-spy in the venv) during a/b")
+    manyrooms.add_arguments(parser)
+    scaleout.add_arguments(parser)
     return parser.parse_args(argv)
 
 
-# ---------------------------------------------------------------------------- setup
-def database_url(option: str | None) -> str:
-    if option == "sqlite":
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        return f"sqlite:///{RESULTS / 'bench.sqlite3'}"
-    return option or DEFAULT_DATABASE
-
-
-def create_postgres_database(url: str) -> None:
-    """Create the database named in ``url`` if it does not exist yet."""
-    import psycopg
-    from psycopg import sql
-
-    info = psycopg.conninfo.conninfo_to_dict(url)
-    name = info.pop("dbname")
-    with psycopg.connect(**info, dbname="postgres", autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def django_script(module: str, args: list[str], env: dict[str, str]) -> dict[str, Any]:
-    out = subprocess.run(
-        [sys.executable, "-m", module, *args], cwd=ROOT, check=True, capture_output=True,
-        text=True, env={**os.environ, **env, "DJANGO_SETTINGS_MODULE": "bench.settings"},
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def versions() -> dict[str, str]:
-    from importlib.metadata import version
-
-    names = ["Django", "channels", "channels-redis", "daphne", "Twisted", "redis", "hiredis",
-             "psycopg", "websockets"]
-    found = {name: version(name) for name in names}
-    found["python"] = platform.python_version()
-    redis_server = subprocess.run(["redis-server", "--version"], capture_output=True, text=True)
-    found["redis-server"] = redis_server.stdout.split("v=")[-1].split()[0]
-    return found
-
-
-def machine() -> dict[str, Any]:
-    import psutil
-
-    cpu_model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu_model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory = round(psutil.virtual_memory().total / 2**30, 1)
-    return {"cores": psutil.cpu_count(), "memory_gb": memory, "cpu": cpu_model,
-            "os": platform.platform(), "load_before": os.getloadavg()}
-
-
 # ---------------------------------------------------------------------------- scenarios
-def median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in runs[0].items():
-        values = [r[key] for r in runs if isinstance(r.get(key), int | float)]
-        if isinstance(value, int | float) and not isinstance(value, bool) and values:
-            out[key] = statistics.median(values)
-        else:
-            out[key] = value
-    return out
-
-
 def rotate(items: list[str], by: int) -> list[str]:
     by %= len(items)
     return items[by:] + items[:by]
@@ -158,11 +101,6 @@ def run_load_scenario(setup: drive.Setup, name: str, variants: list[str], runs: 
         "runs": per_variant,
         "median": {v: median_of(rs) for v, rs in per_variant.items()},
     }
-
-
-def is_clean(result: dict[str, Any]) -> bool:
-    return (result["lost"] == 0 and result["duplicates"] == 0 and result["refused"] == 0
-            and result["p99_ms"] <= 500)
 
 
 def run_ramp(setup: drive.Setup, variants: list[str], rates: list[float], duration: float
@@ -188,7 +126,7 @@ def run_capacity(setup: drive.Setup, variants: list[str], target: int, rest: flo
                  ) -> dict[str, Any]:
     out = {}
     for variant in variants:
-        result = drive.capacity(setup, variant, label="d", target=target,
+        result = capacity.capacity(setup, variant, label="d", target=target,
                                 step=max(500, target // 5), users=len(setup.cookies), rest=rest)
         out[variant] = result
         print(f"d {variant}: {result['opened']} open, {result['failed']} failed, "
@@ -227,7 +165,7 @@ def run_history(setup: drive.Setup, messages: int, repeat: int) -> dict[str, Any
     # The same pages through the live server, as a browser gets them.
     server = Server("ours", setup.env, log_name="e-ours").start()
     try:
-        live = {}
+        live: dict[str, dict[str, float]] = {}
         for slug, paths in result["paths"].items():
             live[slug] = {}
             for what, path in paths.items():
@@ -274,7 +212,8 @@ def main(argv: list[str] | None = None) -> None:
     results: dict[str, Any] = {"info": info}
     try:
         users = 200
-        rooms = storm.rooms_for(args.storm_clients) if {"f", "g"} & scenarios else 0
+        rooms = max(storm.rooms_for(args.storm_clients) if {"f", "g"} & scenarios else 0,
+                    manyrooms.rooms(args) if "r" in scenarios else 0)
         info["setup"] = django_script(
             "bench.dbsetup", ["--users", str(users), "--rooms", str(rooms)], env
         )
@@ -333,6 +272,10 @@ def main(argv: list[str] | None = None) -> None:
         if "e" in scenarios:
             results["e"] = run_history(setup, min(args.history, 10_000) if quick else args.history,
                                        repeat=10 if quick else 30)
+        if "r" in scenarios:
+            results.update(manyrooms.run(setup, args, runs, duration, shapes))
+        if "x" in scenarios:
+            results.update(scaleout.run(setup, args, runs, duration, shapes))
         if "s" in scenarios:
             results["s"] = search.run(db_url, quick)
     finally:

@@ -1,7 +1,8 @@
 """Processes under test: a private Redis, the bench database, Daphne for us and the baseline.
 
 Every server is started fresh for each measurement with the same Daphne command line
-as the Procfile, and watched with psutil (CPU time and resident memory of its pid).
+as the Procfile (or Uvicorn with the equivalent flags: ``bench.commands``), and watched
+with psutil (CPU time and resident memory of its pid).
 """
 
 from __future__ import annotations
@@ -16,29 +17,13 @@ from pathlib import Path
 
 import psutil
 
+from bench.commands import server_command
 from tests import harness
 from tests.harness import free_port, stop_process
 
 ROOT = harness.REPO
 RESULTS = ROOT / "bench" / "results"
 LOGS = RESULTS / "logs"
-
-
-def procfile_daphne_options() -> list[str]:
-    """The Daphne options of the Procfile's web process, without address and application.
-
-    Both servers run with them, so we measure what production runs.
-    """
-    args = harness.daphne_command(0)
-    options, skip = [], False
-    for token in args[1:-1]:  # the last token is the application
-        if skip:
-            skip = False
-        elif token in {"--bind", "-b", "--port", "-p"}:
-            skip = True
-        else:
-            options.append(token)
-    return options
 
 
 VARIANTS = {
@@ -53,6 +38,8 @@ VARIANTS = {
     # ours as an older commit had it: the same server run from the unpacked tree named by
     # BENCH_BEFORE_TREE (``git archive COMMIT | tar -x -C DIR``), for before/after in one run
     "before": ("config.asgi:application", "bench.settings", {"CHANNEL_LAYER": "pubsub"}),
+    # ours served by Uvicorn instead of Daphne (bench.commands: the equivalent flags)
+    "ours-uvicorn": ("config.asgi:application", "bench.settings", {"CHANNEL_LAYER": "pubsub"}),
     "baseline": ("bench.baseline.asgi:application", "bench.baseline.settings", {}),
     # the Channels tutorial exactly as its docs write it (bench/tutorial)
     "tutorial": ("bench.tutorial.asgi:application", "bench.tutorial.settings", {}),
@@ -184,9 +171,8 @@ class Server:
         env = {**os.environ, **self.env, **extra, "DJANGO_SETTINGS_MODULE": settings_module}
         LOGS.mkdir(parents=True, exist_ok=True)
         log = open(LOGS / f"{self.log_name}.log", "ab")  # closed with the process
-        command = harness.daphne_command(self.port, application=app)
         self.proc = subprocess.Popen(
-            command,
+            server_command(self.variant, self.port, app),
             cwd=tree(self.variant), env=env, stdout=log, stderr=subprocess.STDOUT,
         )
         log.close()
