@@ -29,9 +29,9 @@ UVICORN_AS_DAPHNE = [
     "--ws-per-message-deflate", "false",  # Daphne negotiates no compression
     "--no-proxy-headers",  # the Procfile gives Daphne no --proxy-headers
     "--lifespan", "off",  # Channels' router has no lifespan protocol (Daphne sends none)
-    "--no-access-log",  # Daphne writes no access log without --access-log
-    "--log-level", "warning",  # not a line per socket opened and closed
 ]
+# Logging is left at Uvicorn's defaults: a line per handshake, open and close, as Daphne
+# writes a line per connecting, connect and disconnect.
 
 
 def procfile_daphne_options() -> list[str]:

@@ -44,11 +44,16 @@ def django_script(module: str, args: list[str], env: dict[str, str]) -> dict[str
 
 
 def versions() -> dict[str, str]:
-    from importlib.metadata import version
+    from importlib.metadata import PackageNotFoundError, version
 
     names = ["Django", "channels", "channels-redis", "daphne", "Twisted", "redis", "hiredis",
-             "psycopg", "websockets"]
-    found = {name: version(name) for name in names}
+             "psycopg", "websockets", "uvicorn", "uvloop", "httptools"]
+    found = {}
+    for name in names:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:  # Uvicorn and its extras: requirements-dev.txt only
+            found[name] = "not installed"
     found["python"] = platform.python_version()
     redis_server = subprocess.run(["redis-server", "--version"], capture_output=True, text=True)
     found["redis-server"] = redis_server.stdout.split("v=")[-1].split()[0]
