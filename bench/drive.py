@@ -22,6 +22,7 @@ from bench.figures import figures
 from bench.servers import ROOT, Redis, Server, Watch, client_options
 
 ROOM_SLUG = "bench"
+LATE_AFTER = 5.0  # s after the last send: what arrives later is late
 
 
 @dataclass
@@ -223,9 +224,18 @@ def load(setup: Setup, variant: str, *, label: str, clients: int, senders: int, 
 
 def drain(workers: list[Worker], expected_per_client: list[float], duration: float
           ) -> list[dict[str, Any]]:
-    # Lost means never arrived: a backlog may take long to drain, so wait up to a
-    # minute, and stop early only after 5 s without any arrival.
-    return call_all(workers, [
-        {"cmd": "drain", "expected_per_client": n, "quiet": 5.0,
-         "max_wait": max(60.0, 3 * duration)} for n in expected_per_client
-    ])
+    """Wait for the deliveries, called as soon as the senders are done: first until 5 s
+    after the last send (what arrives by then is on time), then, since lost means never
+    arrived and a backlog may take long to drain, up to a minute more, stopping early only
+    after 5 s without any arrival. Each reply's ``late``: deliveries of the second wait."""
+    deadline = time.monotonic() + LATE_AFTER
+    commands = [{"cmd": "drain", "expected_per_client": n} for n in expected_per_client]
+    wait = max(0.0, deadline - time.monotonic())
+    on_time = call_all(workers, [{**c, "quiet": 1e9, "max_wait": wait} for c in commands])
+    rest = call_all(workers, [{**c, "quiet": 5.0, "max_wait": max(60.0, 3 * duration)}
+                              for c in commands])
+    for first, then in zip(on_time, rest, strict=True):
+        then["late"] = len(then["latencies_us"])
+        then["latencies_us"] = first["latencies_us"] + then["latencies_us"]
+        then["last_arrival"] = max(first["last_arrival"], then["last_arrival"])
+    return rest

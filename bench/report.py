@@ -14,7 +14,7 @@ LOAD_ROWS = [
     ("expected", "expected deliveries", "{:.0f}"),
     ("deliveries", "deliveries", "{:.0f}"),
     ("lost", "lost", "{:.0f}"),
-    ("over_5s", "arrived over 5 s after sending", "{:.0f}"),
+    ("late", "arrived over 5 s after the last send", "{:.0f}"),
     ("duplicates", "duplicates", "{:.0f}"),
     ("p50_ms", "latency p50 (ms)", "{:.1f}"),
     ("p90_ms", "latency p90 (ms)", "{:.1f}"),
