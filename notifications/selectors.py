@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from allauth.account.models import EmailAddress
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from rooms.models import Membership, Mention, Message, Room
 
@@ -37,21 +37,23 @@ def recipient_ids(message: Message, *, mentioned_ids: Collection[int] | None = N
     """Who may get an email about ``message``: members who want every message, and
     members it mentions who want mentions. Only those with email switched on and a
     verified address; never its author. Access is checked again at send time. One query
-    (``mentioned_ids`` saves reading the mentions again)."""
+    when nobody wants email (``mentioned_ids`` saves reading the mentions again)."""
     from users.models import User
 
     mentioned = mentioned_user_ids(message) if mentioned_ids is None else set(mentioned_ids)
     wanted = Q(notify_level=Level.ALL)
     if mentioned:
         wanted |= Q(notify_level=Level.MENTIONS, user_id__in=mentioned)
-    members = (
+    member_ids = list(
         Membership.objects.filter(wanted, room_id=message.room_id)
         .exclude(user_id=message.author_id)
-        .values("user_id")
+        .values_list("user_id", flat=True)
     )
+    if not member_ids:
+        return []  # the usual case: nobody here wants email about every message
     return list(
         User.objects.filter(
-            pk__in=Subquery(members), is_active=True, email_notifications=True,
+            pk__in=member_ids, is_active=True, email_notifications=True,
             emailaddress__verified=True,
         )
         .values_list("pk", flat=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import time
 import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -108,9 +109,18 @@ def previous_created_at(message: Message) -> dt.datetime | None:
     )
 
 
+_zones_here: tuple[float, tuple[str, ...]] | None = None
+ZONES_HELD_SECONDS = 2.0  # in this process, between reads of the shared cache
+
+
 def audience_zones() -> tuple[str, ...]:
     """Every zone some user reads in (UTC always): the variants a live event carries.
-    Cached for all processes; a profile change clears it."""
+    Cached for all processes (a profile change clears it), and held here for two seconds:
+    a busy process sends many events a second, each read a round trip to the cache."""
+    global _zones_here
+    now = time.monotonic()
+    if _zones_here is not None and now - _zones_here[0] < ZONES_HELD_SECONDS:
+        return _zones_here[1]
     zones = cache.get(ZONES_CACHE_KEY)
     if zones is None:
         from users.models import User
@@ -118,10 +128,13 @@ def audience_zones() -> tuple[str, ...]:
         names = set(User.objects.values_list("time_zone", flat=True).distinct())
         zones = tuple(sorted(names | {"UTC"}))
         cache.set(ZONES_CACHE_KEY, zones, ZONES_CACHE_SECONDS)
-    return tuple(zones)
+    _zones_here = (now, tuple(zones))
+    return _zones_here[1]
 
 
 def forget_audience_zones() -> None:
+    global _zones_here
+    _zones_here = None
     cache.delete(ZONES_CACHE_KEY)
 
 

@@ -208,9 +208,13 @@ def clear_own_redis_keys() -> None:
 
 @pytest.fixture(autouse=True)
 def _fresh_cache(settings) -> None:
-    """Rate-limit counters live in the cache: every test starts with none."""
+    """Rate-limit counters live in the cache: every test starts with none (nor with the
+    zones of the last test's users, held in this process)."""
     from django.core.cache import cache
 
+    from rooms import timeline
+
+    timeline.forget_audience_zones()
     if "locmem" in settings.CACHES["default"]["BACKEND"]:
         cache.clear()
     else:
