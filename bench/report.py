@@ -218,6 +218,8 @@ def markdown(results: dict[str, Any]) -> str:
         titles[scenario] += ", evenly spaced"
     titles["b-members"] = ("(m) scenario b with all 200 clients members of the room and 20 "
                            "with the rooms list open")
+    titles["o"] = "(o) overload: scenario b's shape at --overload-rate, evenly spaced"
+    titles["o~bursty"] = "(o) overload: scenario b's shape at --overload-rate, bursty"
     for name in titles:
         if name in results:
             out += [f"## {titles[name]} — medians of {info['runs']} runs", "",

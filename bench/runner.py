@@ -12,6 +12,7 @@ Scenarios (docs/performance.md explains each):
   s  search: 1,000,000 messages in 1,000 rooms, a reader of 50 (bench/search.py)
   r  many rooms: 1,000 rooms of 5 clients, 1 message/s each (bench/manyrooms.py)
   x  scale-out: scenario b on two processes against one (bench/scaleout.py)
+  o  overload: b at --overload-rate (default 8/s per sender: 16,000 deliveries/s)
 """
 
 from __future__ import annotations
@@ -78,6 +79,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--shapes", default="even,bursty",
                         help="load shapes for a and b: even (senders evenly spaced), bursty "
                              "(random offsets), or both (default)")
+    parser.add_argument("--overload-rate", type=float, default=8.0,
+                        help="scenario o: messages/s per sender (default 8: 16,000 "
+                             "deliveries/s, twice the highest clean rate measured for ours)")
     parser.add_argument("--storm-clients", type=int, default=2000, help="scenario f clients")
     parser.add_argument("--storm-variants", default="ours,baseline",
                         help="servers for f (ours-unbounded: no handshake admission)")
@@ -147,6 +151,15 @@ def main(argv: list[str] | None = None) -> None:
                 results[key] = run_load_scenario(setup, key, variants, runs, duration,
                                                  clients=clients, senders=senders, rate=2,
                                                  shape=shape)
+        if "o" in scenarios:
+            # Overload: scenario b's shape at --overload-rate, both shapes. "lost" and
+            # "late" count what had not arrived 5 s after the last send.
+            for shape in shapes:
+                key = "o" if shape == "even" else f"o~{shape}"
+                results[key] = run_load_scenario(
+                    setup, key, variants, runs, duration, clients=200, senders=10,
+                    rate=args.overload_rate, shape=shape,
+                )
         if "m" in scenarios:
             # Scenario b with read state, unread counts and mentions at work: all 200
             # clients are members of the room, 20 of them also have the rooms list open.
