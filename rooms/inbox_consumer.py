@@ -9,10 +9,17 @@ ids and authors only, no HTML). Rows are drawn with the
 same partial as the page. Catch-up is a redraw: every (re)connect sends both lists.
 
 ``?room=<slug>`` says the page shows that room: it is being read, so it never counts.
+
+A busy room would redraw its row on every message for every member with a list open.
+So a row changes at once when the socket has been quiet for ``COALESCE_SECONDS``, and
+otherwise with whatever else changed in that time, in one frame: at most a few frames a
+second per socket, each showing the latest counts.
 """
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import logging
 import time
 from typing import Any
@@ -33,6 +40,7 @@ logger = logging.getLogger(__name__)
 INBOX_TEMPLATE = "rooms/inbox.html"
 # The inbox takes no input; a client sending this many frames in a window is hung up on.
 MAX_FRAMES, FRAME_WINDOW = 10, 10.0
+COALESCE_SECONDS = 0.25
 
 
 def page_title(base: str, unread_elsewhere: int) -> str:
@@ -49,6 +57,9 @@ class InboxConsumer(AsyncWebsocketConsumer):
             return
         self.user = user
         self.frames, self.frames_since = 0, time.monotonic()
+        self.pending: dict[int, Change] = {}
+        self.sent_at = 0.0
+        self.flushing: asyncio.Task[None] | None = None
         query = parse_qs(self.scope.get("query_string", b"").decode())
         slug = (query.get("room") or [""])[0]
         # Join first, read second: an event in between is applied to what was read
@@ -86,6 +97,9 @@ class InboxConsumer(AsyncWebsocketConsumer):
         await super().dispatch(message)
 
     async def disconnect(self, code: int) -> None:
+        flushing = getattr(self, "flushing", None)
+        if flushing is not None:
+            flushing.cancel()
         for group in getattr(self, "groups_joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
 
@@ -120,8 +134,29 @@ class InboxConsumer(AsyncWebsocketConsumer):
                 return
             assert self.inbox is not None
             change = self.inbox.put(rows[0], to_top=False)
-        html = render_to_string(f"{INBOX_TEMPLATE}#change-frame", {
-            **self._context(), "change": change,
+        assert isinstance(change, Change)
+        earlier = self.pending.pop(change.room_id, None)  # re-added last: the latest on top
+        if earlier is not None:
+            change = dataclasses.replace(change, to_top=change.to_top or earlier.to_top)
+        self.pending[change.room_id] = change
+        wait = self.sent_at + COALESCE_SECONDS - time.monotonic()
+        if wait <= 0:
+            await self._flush()
+        elif self.flushing is None:
+            self.flushing = asyncio.create_task(self._flush_after(wait))
+
+    async def _flush_after(self, delay: float) -> None:
+        await asyncio.sleep(delay)
+        self.flushing = None
+        await self._flush()
+
+    async def _flush(self) -> None:
+        if not self.pending:
+            return
+        changes, self.pending = list(self.pending.values()), {}
+        self.sent_at = time.monotonic()
+        html = render_to_string(f"{INBOX_TEMPLATE}#changes-frame", {
+            **self._context(), "changes": changes,
         })
         await self.send(text_data=html)
 

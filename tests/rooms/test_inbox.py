@@ -132,3 +132,24 @@ async def test_the_inbox_needs_a_session_and_our_origin(channel_backend, bob) ->
         application, "/ws/inbox/", headers=[(b"origin", b"https://evil.example"), (b"cookie", cookie)]
     )
     assert (await foreign.connect(timeout=5))[0] is False
+
+
+async def test_a_busy_room_redraws_its_row_a_few_times_a_second_with_the_latest_count(
+    alice, bob, rooms, settings
+) -> None:
+    """Twenty messages in quick succession: bob's list does not redraw the row twenty times
+    (a busy room would cost every member with a list open a render per message); it ends
+    with the right count, and the tab's title with it."""
+    _, garden = rooms
+    settings.CHAT_RATE_LIMIT = 100
+    async with inbox(bob) as ws:
+        await receive_until(ws, 'id="your-rooms"')
+        for n in range(20):
+            await say(room=garden, author=alice, body=f"message {n}")
+        frames = []
+        while not await ws.receive_nothing(timeout=1):
+            frames.append(await ws.receive_from())
+    garden_frames = [f for f in frames if "Garden" in f]
+    assert 1 <= len(garden_frames) <= 5, len(garden_frames)
+    assert 'aria-label="Garden, 20 unread"' in garden_frames[-1]
+    assert "(20) Rooms · Chatrooms" in garden_frames[-1]
