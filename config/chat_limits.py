@@ -35,6 +35,9 @@ CHAT_PRESENCE_TTL = env_int("CHAT_PRESENCE_TTL", 40)
 # Catch-up: more missed changes than this and the client gets the latest page instead
 # (one page of 50: every frame we send stays far below Daphne's message size cap).
 CHAT_CATCHUP_LIMIT = 50
+# A socket that gets an event before the one preceding it waits this long for that one
+# (another process may publish it a moment later) before reading the gap from the database.
+CHAT_REORDER_WAIT = env_float("CHAT_REORDER_WAIT", 0.3)
 # Largest websocket frame the consumer looks at (Daphne's own cap is set in the Procfile).
 CHAT_MAX_FRAME_BYTES = 16 * 1024
 # Largest frame the consumer sends. Daphne's --websocket-max-message-size (Procfile) also

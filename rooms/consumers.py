@@ -107,13 +107,10 @@ class RoomConsumer(DeliveringMixin, AsyncWebsocketConsumer):
         # on open fetches.
         joined, seq = await beat(room_id=room.pk, user_id=user.pk, connection=self.connection_id)
         seq = max(seq, room.last_seq)
-        self.delivery = Delivery(
-            seq=seq,
-            catchup_limit=settings.CHAT_CATCHUP_LIMIT,
-            max_frame_bytes=settings.CHAT_MAX_SENT_FRAME_BYTES,
-        )
+        self.delivery = Delivery(seq=seq, catchup_limit=settings.CHAT_CATCHUP_LIMIT,
+                                 max_frame_bytes=settings.CHAT_MAX_SENT_FRAME_BYTES)
         # Held while deciding what to send by seq: the heartbeat's repair must not interleave.
-        self.delivering = asyncio.Lock()
+        self.delivering, self.held = asyncio.Lock(), {}
         budget = frames.FRAMES_PER_MESSAGE * settings.CHAT_RATE_LIMIT
         self.budget = frames.FrameBudget(budget, settings.CHAT_RATE_WINDOW, since=time.monotonic())
         self.hung_up = self.left = False
@@ -204,7 +201,8 @@ class RoomConsumer(DeliveringMixin, AsyncWebsocketConsumer):
     # ----------------------------------------------------------------- from the group
     async def room_event(self, event: dict[str, Any]) -> None:
         async with self.delivering:
-            await self._carry_out(self.delivery.event(event["seq"]), html=event["html"])
+            seq = event["seq"]
+            await self._carry_out(self.delivery.event(seq), html=event["html"], seq=seq)
 
     async def room_presence(self, event: dict[str, Any]) -> None:
         forget_recent(self.room.pk)  # a socket opening after this push must not miss it

@@ -10,6 +10,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from channels.db import database_sync_to_async
+from django.conf import settings
 
 from rooms import render, selectors
 from rooms.delivery import Decision, Delivery, Step
@@ -44,13 +45,28 @@ class DeliveringMixin:
     delivery: Delivery
     # Held while deciding what to send by seq: the sweep's repair runs beside events.
     delivering: asyncio.Lock
+    # Events that came before the ones preceding them (seq: frame), and the wait for those.
+    held: dict[int, str]
+    gap_wait: asyncio.Task[None] | None = None
+    left: bool
 
     if TYPE_CHECKING:  # provided by the consumer (AsyncWebsocketConsumer.send)
         async def send(self, text_data: str | None = None) -> None: ...
 
-    async def _carry_out(self, decision: Decision, *, html: str = "") -> None:
-        """Do what ``self.delivery`` decided. Called with ``self.delivering`` held."""
-        if decision.step is Step.SEND:
+    async def _carry_out(self, decision: Decision, *, html: str = "", seq: int = 0) -> None:
+        """Do what ``self.delivery`` decided (``seq``: the event's, for HOLD). Called with
+        ``self.delivering`` held."""
+        await self._carry_out_one(decision, html=html, seq=seq)
+        await self._send_held()
+
+    async def _carry_out_one(self, decision: Decision, *, html: str, seq: int) -> None:
+        if decision.step is Step.HOLD:
+            self.held[seq] = html
+            if len(self.held) > self.delivery.catchup_limit:
+                await self._catch_up(self.delivery.seq)
+            elif self.gap_wait is None:
+                self.gap_wait = asyncio.create_task(self._close_gap_later())
+        elif decision.step is Step.SEND:
             await self.send(text_data=html)
             self._note_read()
         elif decision.step is Step.FETCH:
@@ -62,6 +78,29 @@ class DeliveringMixin:
             self.delivery.redrawn(seq)
             await self.send(text_data=frame)
             self._note_read()
+
+    async def _send_held(self) -> None:
+        """Held events that now follow on are sent, in order; those already shown dropped."""
+        while self.held:
+            for seq in [s for s in self.held if s <= self.delivery.seq]:
+                del self.held[seq]
+            html = self.held.pop(self.delivery.seq + 1, None)
+            if html is None:
+                break
+            self.delivery.event(self.delivery.seq + 1)
+            await self.send(text_data=html)
+            self._note_read()
+        if not self.held and self.gap_wait is not None:
+            self.gap_wait.cancel()
+            self.gap_wait = None
+
+    async def _close_gap_later(self) -> None:
+        await asyncio.sleep(settings.CHAT_REORDER_WAIT)
+        async with self.delivering:
+            self.gap_wait = None
+            if not self.left:  # the socket closed meanwhile
+                await self._carry_out(self.delivery.gap(self.held))
+            self.held.clear()  # anything still missing: the sweep's repair finds it
 
     def _note_read(self) -> None:
         """What this socket showed counts as read (written in batches: rooms.readstate)."""

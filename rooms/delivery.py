@@ -9,8 +9,11 @@ The rules (docs/architecture.md, "How a change reaches every tab"):
 
 - an event at or below the last seq delivered is a duplicate: drop it;
 - the next seq is sent as it came;
-- a jump means events were lost or are late: fetch every change after our position
-  (their rows are committed: the room lock orders commits by seq);
+- a jump means events were lost or are late: hold the event a moment (with two or more
+  processes, the one before it may come from another process a little later); when the
+  missing ones arrive, send them and the held ones in order; if the gap is still there
+  when the moment is over, fetch every change after our position (their rows are
+  committed: the room lock orders commits by seq);
 - a page that syncs from behind our position gets what it missed, unless live events
   already went out past that gap (appending it now would put messages out of order):
   then the list is redrawn;
@@ -22,12 +25,14 @@ The rules (docs/architecture.md, "How a change reaches every tab"):
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
 class Step(enum.Enum):
     NOTHING = "nothing"  # drop the input, send nothing
     SEND = "send"  # send the event's frame as it came
+    HOLD = "hold"  # keep the event until the ones before it arrive, or ``gap`` says fetch
     FETCH = "fetch"  # read the changes after ``Decision.seq``, then call ``fetched``
     RENDER = "render"  # render them with cursor ``Decision.seq``, then call ``rendered``
     REDRAW = "redraw"  # replace the list with the latest page, then call ``redrawn``
@@ -64,7 +69,14 @@ class Delivery:
         if seq == self.seq + 1:
             self.seq = seq
             return SEND
-        return Decision(Step.FETCH, self.seq)
+        return Decision(Step.HOLD, self.seq)
+
+    def gap(self, held: Iterable[int]) -> Decision:
+        """The moment to wait for the events before the ``held`` ones is over: fetch
+        if one is still missing."""
+        if any(seq > self.seq for seq in held):
+            return Decision(Step.FETCH, self.seq)
+        return NOTHING
 
     def sync(self, after: int) -> Decision:
         """The page (re)opened its socket and has seen everything up to ``after``."""

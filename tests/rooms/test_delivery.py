@@ -24,14 +24,23 @@ def test_duplicates_and_old_events_are_dropped() -> None:
     assert d.seq == 5 and not d.delivered_live
 
 
-def test_a_jump_fetches_everything_after_the_position() -> None:
+def test_a_jump_is_held_then_fetches_everything_after_the_position() -> None:
     d = at(5)
-    assert d.event(8) == Decision(Step.FETCH, 5)
+    assert d.event(8) == Decision(Step.HOLD, 5)  # 6 and 7 may be a moment behind
+    assert d.gap([8]) == Decision(Step.FETCH, 5)  # they were not
     assert d.seq == 5  # moved only once the catch-up is sent
     assert d.fetched(count=3, newest=8) == Decision(Step.RENDER, 8)
     assert d.rendered(seq=8, size=900) == SEND
     assert d.seq == 8
     assert d.event(7) == NOTHING  # the late copy
+
+
+def test_a_held_event_needs_no_fetch_once_the_gap_filled() -> None:
+    d = at(5)
+    assert d.event(7) == Decision(Step.HOLD, 5)
+    assert d.event(6) == SEND  # the one before it, from another process
+    assert d.event(7) == SEND  # the held one goes next
+    assert d.gap([7]) == NOTHING and d.seq == 7
 
 
 def test_sync_from_behind_fetches_what_the_page_missed() -> None:
