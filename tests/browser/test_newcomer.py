@@ -260,7 +260,7 @@ def test_a_tab_whose_session_expired_says_so_and_stops_reconnecting(page: Page, 
         onclose({code: 1006});
     })""")
     ended = page.get_by_role("alert").filter(has_text="Your session has ended.")
-    expect(ended).to_be_visible()
+    expect(ended).to_be_visible(timeout=10_000)  # a page request: slower under CI's load
     link = ended.get_by_role("link", name="Log in again.")
     expect(link).to_have_attribute("href", f"/accounts/login/?next=/rooms/{garden.slug}/")
     # No socket is left to reopen (htmx retries only while its element is on the page),
