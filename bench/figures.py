@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import statistics
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from bench.servers import Watch
+
+T = TypeVar("T")
 
 
 def percentile(sorted_values: list[int], q: float) -> float:
@@ -64,6 +67,37 @@ def figures(opened: list[dict[str, Any]], drained: list[dict[str, Any]], sent: i
 def is_clean(result: dict[str, Any]) -> bool:
     return (result["lost"] == 0 and result["duplicates"] == 0 and result["refused"] == 0
             and result["p99_ms"] <= 500)
+
+
+def alternating(items: list[T], runs: int, measure: Callable[[T], dict[str, Any]],
+                line: Callable[[int, T, dict[str, Any]], str],
+                name: Callable[[T], str] = str) -> dict[str, Any]:
+    """Each of ``items`` (servers) measured ``runs`` times, the order rotated from run to
+    run against drift; every run and the medians, by ``name``."""
+    per: dict[str, list[dict[str, Any]]] = {name(item): [] for item in items}
+    for i in range(runs):
+        k = i % len(items)
+        for item in items[k:] + items[:k]:
+            result = measure(item)
+            per[name(item)].append(result)
+            print(line(i + 1, item, result), flush=True)
+    return {"runs": per, "median": {n: median_of(rs) for n, rs in per.items()}}
+
+
+def step_up(rates: list[float], measure: Callable[[float], dict[str, Any]],
+            line: Callable[[float, dict[str, Any]], str]) -> dict[str, Any]:
+    """The rate stepped up while every step is clean: each step, and the last clean one."""
+    steps: list[dict[str, Any]] = []
+    best = None
+    for rate in rates:
+        result = measure(rate)
+        result["clean"] = is_clean(result)
+        steps.append(result)
+        print(line(rate, result), flush=True)
+        if not result["clean"]:
+            break
+        best = result
+    return {"steps": steps, "best": best}
 
 
 def median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from typing import Any
 from bench import report
 from bench.dbsetup import room_slug
 from bench.drive import Setup, call_all, drain, running, watched
-from bench.figures import figures, median_of
+from bench.figures import alternating, figures
 from bench.servers import Watch
 
 ROOM_SIZE = 5
@@ -80,17 +80,19 @@ def run(setup: Setup, args: argparse.Namespace, runs: int, duration: float,
     out: dict[str, Any] = {}
     for shape in shapes:
         key = "r" if shape == "even" else f"r~{shape}"
-        per_variant: dict[str, list[dict[str, Any]]] = {v: [] for v in variants}
-        for i in range(runs):
-            for variant in variants[i % len(variants):] + variants[:i % len(variants)]:
-                result = measure(setup, variant, rooms=rooms(args), rate=args.rooms_rate,
-                                 duration=duration, shape=shape)
-                per_variant[variant].append(result)
-                print(report.one_line(key, i + 1, result) + f", late {result['late']}",
-                      flush=True)
-        out[key] = {"runs": per_variant,
-                    "median": {v: median_of(rs) for v, rs in per_variant.items()}}
+        out[key] = _one_shape(setup, args, variants, runs, duration, shape, key)
     return out
+
+
+def _one_shape(setup: Setup, args: argparse.Namespace, variants: list[str], runs: int,
+               duration: float, shape: str, key: str) -> dict[str, Any]:
+    return alternating(
+        variants, runs,
+        lambda variant: measure(setup, variant, rooms=rooms(args), rate=args.rooms_rate,
+                                duration=duration, shape=shape),
+        lambda run, _variant, result: (
+            report.one_line(key, run, result) + f", late {result['late']}"),
+    )
 
 
 def markdown(results: dict[str, Any]) -> list[str]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from bench import report
 from bench.drive import Setup, load
-from bench.figures import is_clean, median_of
+from bench.figures import alternating, step_up
 
 CLIENTS, SENDERS, RATE = 200, 10, 2.0  # scenario b: 4,000 deliveries/s
 P50_LIMIT = 1.2
@@ -47,14 +47,9 @@ def run(setup: Setup, args: argparse.Namespace, runs: int, duration: float,
     out: dict[str, Any] = {}
     for shape in shapes:
         key = "x" if shape == "even" else f"x~{shape}"
-        per: dict[str, list[dict[str, Any]]] = {f"{v} x{n}": [] for v, n in servers}
-        for i in range(runs):
-            for variant, n in servers[i % len(servers):] + servers[:i % len(servers)]:
-                result = measure(setup, variant, n, rate=RATE, duration=duration, shape=shape)
-                per[f"{variant} x{n}"].append(result)
-                print(report.one_line(f"{key} x{n}", i + 1, result), flush=True)
-        medians = {name: median_of(rs) for name, rs in per.items()}
-        out[key] = {"runs": per, "median": medians,
+        measured = _one_shape(setup, servers, runs, duration, shape, key)
+        medians = measured["median"]
+        out[key] = {"runs": measured["runs"], "median": medians,
                     "p50_two_over_one": {v: _ratio(medians, v, "p50_ms") for v in variants},
                     "p99_two_over_one": {v: _ratio(medians, v, "p99_ms") for v in variants}}
     if args.scaleout_ramp:
@@ -67,19 +62,25 @@ def _ratio(medians: dict[str, dict[str, Any]], variant: str, key: str) -> float 
     return two / one if one else None
 
 
+def _one_shape(setup: Setup, servers: list[tuple[str, int]], runs: int, duration: float,
+               shape: str, key: str) -> dict[str, Any]:
+    return alternating(
+        servers, runs,
+        lambda server: measure(setup, server[0], server[1], rate=RATE, duration=duration,
+                               shape=shape),
+        lambda run, server, result: report.one_line(f"{key} x{server[1]}", run, result),
+        name=lambda server: f"{server[0]} x{server[1]}",
+    )
+
+
 def ramp(setup: Setup, variant: str, duration: float) -> dict[str, Any]:
     """Two processes, 200 clients, 10 senders, the rate stepped up while clean."""
-    steps, best = [], None
-    for rate in RAMP_RATES:
-        result = measure(setup, variant, 2, rate=rate, duration=duration, shape="even",
-                         label="x-ramp")
-        result["clean"] = is_clean(result)
-        steps.append(result)
-        print(report.one_line(f"x-ramp@{rate:g}/s", 1, result), flush=True)
-        if not result["clean"]:
-            break
-        best = result
-    return {"steps": steps, "best": best}
+    return step_up(
+        RAMP_RATES,
+        lambda rate: measure(setup, variant, 2, rate=rate, duration=duration, shape="even",
+                             label="x-ramp"),
+        lambda rate, result: report.one_line(f"x-ramp@{rate:g}/s", 1, result),
+    )
 
 
 def markdown(results: dict[str, Any]) -> list[str]:

@@ -1,5 +1,6 @@
 """The runs behind ``python -m bench``'s standard scenarios (bench/runner.py): each
-variant in turn, alternating order between runs, medians over the runs."""
+variant in turn, alternating order between runs (``figures.alternating``), medians over
+the runs; ramps step the rate up while clean (``figures.step_up``)."""
 
 from __future__ import annotations
 
@@ -9,49 +10,36 @@ from typing import Any
 
 from bench import accounts, capacity, drive, report, storm
 from bench.environment import django_script
-from bench.figures import is_clean, median_of
+from bench.figures import alternating, step_up
 from bench.servers import Server
-
-
-def rotate(items: list[str], by: int) -> list[str]:
-    by %= len(items)
-    return items[by:] + items[:by]
 
 
 def run_load_scenario(setup: drive.Setup, name: str, variants: list[str], runs: int,
                       duration: float, clients: int, senders: int, rate: float,
                       shape: str = "even", inboxes: int = 0) -> dict[str, Any]:
-    per_variant: dict[str, list[dict[str, Any]]] = {v: [] for v in variants}
-    for i in range(runs):
-        for variant in rotate(variants, i):  # alternate order against drift
-            result = drive.load(setup, variant, label=name, clients=clients, senders=senders,
-                                rate=rate, duration=duration, users=clients, shape=shape,
-                                inboxes=inboxes)
-            per_variant[variant].append(result)
-            print(report.one_line(name, i + 1, result), flush=True)
-    return {
-        "runs": per_variant,
-        "median": {v: median_of(rs) for v, rs in per_variant.items()},
-    }
+    return alternating(
+        variants, runs,
+        lambda variant: drive.load(setup, variant, label=name, clients=clients,
+                                   senders=senders, rate=rate, duration=duration,
+                                   users=clients, shape=shape, inboxes=inboxes),
+        lambda run, _variant, result: report.one_line(name, run, result),
+    )
 
 
 def run_ramp(setup: drive.Setup, variants: list[str], rates: list[float], duration: float,
              inboxes: int = 0) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for variant in variants:
-        steps = []
-        best = None
-        for rate in rates:
-            result = drive.load(setup, variant, label="c", clients=200, senders=10, rate=rate,
-                                duration=duration, users=200, inboxes=inboxes)
-            result["clean"] = is_clean(result)
-            steps.append(result)
-            print(report.one_line(f"c@{rate:g}/s", 1, result), flush=True)
-            if not result["clean"]:
-                break
-            best = result
-        out[variant] = {"steps": steps, "best": best}
-    return out
+    return {variant: _ramp_one(setup, variant, rates, duration, inboxes)
+            for variant in variants}
+
+
+def _ramp_one(setup: drive.Setup, variant: str, rates: list[float], duration: float,
+              inboxes: int) -> dict[str, Any]:
+    return step_up(
+        rates,
+        lambda rate: drive.load(setup, variant, label="c", clients=200, senders=10,
+                                rate=rate, duration=duration, users=200, inboxes=inboxes),
+        lambda rate, result: report.one_line(f"c@{rate:g}/s", 1, result),
+    )
 
 
 def run_capacity(setup: drive.Setup, variants: list[str], target: int, rest: float
@@ -69,26 +57,24 @@ def run_capacity(setup: drive.Setup, variants: list[str], target: int, rest: flo
 
 def run_storm(setup: drive.Setup, variants: list[str], clients: int, runs: int,
               max_wait: float) -> dict[str, Any]:
-    per_variant: dict[str, list[dict[str, Any]]] = {v: [] for v in variants}
-    for i in range(runs):
-        for variant in rotate(variants, i):
-            result = storm.storm(setup, variant, clients=clients, max_wait=max_wait)
-            per_variant[variant].append(result)
-            print(report.storm_line(i + 1, result), flush=True)
-    return {"runs": per_variant, "median": {v: median_of(rs) for v, rs in per_variant.items()}}
+    return alternating(
+        variants, runs,
+        lambda variant: storm.storm(setup, variant, clients=clients, max_wait=max_wait),
+        lambda run, _variant, result: report.storm_line(run, result),
+    )
 
 
 def run_crowd(setup: drive.Setup, variants: list[str], clients: int, in_flight: int,
               runs: int) -> dict[str, Any]:
-    per_variant: dict[str, list[dict[str, Any]]] = {v: [] for v in variants}
-    for i in range(runs):
-        for variant in rotate(variants, i):
-            r = storm.crowd(setup, variant, clients=clients, in_flight=in_flight)
-            per_variant[variant].append(r)
-            print(f"g run {i + 1} {variant:>9}: {r['opened']}/{clients} open, {r['failed']} "
-                  f"failed, {r['handshakes_per_s']:.0f}/s, {r['server_cpu_ms_per_handshake']:.1f}"
-                  f" ms CPU each, attempts {r['attempts']}", flush=True)
-    return {"runs": per_variant, "median": {v: median_of(rs) for v, rs in per_variant.items()}}
+    return alternating(
+        variants, runs,
+        lambda variant: storm.crowd(setup, variant, clients=clients, in_flight=in_flight),
+        lambda run, variant, r: (
+            f"g run {run} {variant:>9}: {r['opened']}/{clients} open, {r['failed']} failed, "
+            f"{r['handshakes_per_s']:.0f}/s, {r['server_cpu_ms_per_handshake']:.1f} ms CPU "
+            f"each, attempts {r['attempts']}"
+        ),
+    )
 
 
 def run_history(setup: drive.Setup, messages: int, repeat: int) -> dict[str, Any]:
