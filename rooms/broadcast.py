@@ -11,6 +11,8 @@ import logging
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.contrib.auth import get_user_model
+from django.db.models import Prefetch
 
 from rooms import publisher, render
 from rooms.groups import activity_group, room_group
@@ -52,14 +54,12 @@ def _note(room_id: int, seq: int) -> None:
 
 def _publish(message: Message, *, append: bool) -> None:
     html = render.event_frame(message, append=append)
-    mentioned = getattr(message, "mentioned", None)
-    if mentioned is None:
-        mentioned = message.mentions.all()
     # The members' inbox sockets hear which message changed and by whom, not its HTML.
     activity = {
         "type": "inbox.message", "room_id": message.room_id, "seq": message.seq,
         "created_seq": message.created_seq, "author_id": message.author_id,
-        "mentions": [user.pk for user in mentioned], "new": append,
+        "mentions": [user.pk for user in message.mentioned],  # type: ignore[attr-defined]
+        "new": append,
         "at": message.room.last_activity_at.timestamp(),
     }
     _send(message.room_id, {"type": "room.event", "seq": message.seq, "html": html}, activity)
@@ -74,7 +74,10 @@ def message_created(message: Message) -> None:
 
 def message_changed(message_id: int) -> None:
     message = (
-        Message.objects.select_related("author", "room").prefetch_related("mentions")
+        Message.objects.select_related("author", "room")
+        .prefetch_related(Prefetch(
+            "mentions", queryset=get_user_model().objects.only("id"), to_attr="mentioned"
+        ))
         .filter(pk=message_id).first()
     )
     if message is not None:

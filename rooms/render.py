@@ -51,9 +51,8 @@ def _for_everyone(message: Message, *, append: bool) -> None:
     zones = timeline.audience_zones()
     message.time_variants = timeline.time_variants(message.created_at, zones)
     if append:
-        previous = getattr(message, "previous_at", None)
-        if not hasattr(message, "previous_at"):
-            previous = timeline.previous_created_at(message)
+        previous = (message.previous_at if hasattr(message, "previous_at")
+                    else timeline.previous_created_at(message))
         message.day_zones = timeline.separator_zones(message.created_at, previous, zones)
 
 

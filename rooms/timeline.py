@@ -72,12 +72,6 @@ def continues_after(
     )
 
 
-def continues_previous(*, room_id: int, author_id: int, now: dt.datetime | None = None) -> bool:
-    """Whether a message ``author_id`` posts now joins the room's newest message's group.
-    Call with the room row locked, so "newest" cannot change meanwhile."""
-    return continues_after(newest_in_room(room_id), author_id=author_id, now=now)
-
-
 def day_label(day: dt.date, today: dt.date) -> str:
     if day == today:
         return "Today"

@@ -77,8 +77,7 @@ def test_day_separators_and_grouping_at_midnight(alice, bob, lobby, client_for) 
     before = _say(lobby, alice, "before midnight")
     _backdate(before, midnight - dt.timedelta(minutes=2))
     # Same author, 4 minutes later, past midnight: the group goes on, a new day starts.
-    continues = timeline.continues_previous(
-        room_id=lobby.pk, author_id=alice.pk, now=midnight + dt.timedelta(minutes=2)
+    continues = timeline.continues_after(timeline.newest_in_room(lobby.pk), author_id=alice.pk, now=midnight + dt.timedelta(minutes=2)
     )
     after = _say(lobby, alice, "after midnight")
     _backdate(after, midnight + dt.timedelta(minutes=2))
@@ -130,13 +129,13 @@ def test_separator_zones_follow_each_zone_s_midnight() -> None:
     ]
 
 
-def test_continues_previous_is_the_five_minute_rule(alice, bob, lobby) -> None:
+def test_a_message_continues_the_newest_by_the_five_minute_rule(alice, bob, lobby) -> None:
     first = _say(lobby, alice, "one")
     now = first.created_at
-    assert timeline.continues_previous(room_id=lobby.pk, author_id=alice.pk, now=now)
-    assert not timeline.continues_previous(room_id=lobby.pk, author_id=bob.pk, now=now)
+    assert timeline.continues_after(timeline.newest_in_room(lobby.pk), author_id=alice.pk, now=now)
+    assert not timeline.continues_after(timeline.newest_in_room(lobby.pk), author_id=bob.pk, now=now)
     later = now + dt.timedelta(minutes=5, seconds=1)
-    assert not timeline.continues_previous(room_id=lobby.pk, author_id=alice.pk, now=later)
+    assert not timeline.continues_after(timeline.newest_in_room(lobby.pk), author_id=alice.pk, now=later)
     assert _say(lobby, alice, "two").continues
 
 
