@@ -17,6 +17,7 @@ Use it from another test package by importing the fixtures into its ``conftest.p
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -136,11 +137,37 @@ def daphne_server(django_db_setup, django_db_blocker) -> Iterator[LiveServer]:
         server.stop()
 
 
+def wait_until_server_idle(timeout: float = 10.0) -> None:
+    """Wait until no other session is working in the test database (PostgreSQL).
+
+    The flush after a test truncates every table at once. A query the server is still
+    running then (a page load, a socket closing and saving how far its reader got) can
+    lock the same tables in another order, and PostgreSQL aborts one side as a deadlock.
+    """
+    connection = connections["default"]
+    if connection.vendor != "postgresql":
+        return
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND backend_type = 'client backend' AND state <> 'idle'"
+            )
+            row = cursor.fetchone()
+            if (row is None or row[0] == 0) or time.monotonic() > deadline:
+                return
+            time.sleep(0.05)
+
+
 @pytest.fixture
-def live_server_url(daphne_server: LiveServer, transactional_db) -> str:
+def live_server_url(daphne_server: LiveServer, transactional_db) -> Iterator[str]:
     """The live server's origin, e.g. ``http://127.0.0.1:43817``.
 
     Brings ``transactional_db``: rows the test writes are committed (the server is
-    another process), and every table is flushed after the test.
+    another process), and every table is flushed after the test, once the server has
+    finished what it was doing with them.
     """
-    return daphne_server.url
+    yield daphne_server.url
+    time.sleep(0.1)  # a socket closed by the test reaches the server's disconnect
+    wait_until_server_idle()

@@ -61,8 +61,12 @@ def browser(daphne_server: LiveServer) -> Iterator[Browser]:  # noqa: F811
 
 
 @pytest.fixture
-def new_context(browser: Browser) -> Iterator[Callable[..., BrowserContext]]:
-    """Fresh browser contexts (separate cookie jars: separate people), closed after the test."""
+def new_context(
+    browser: Browser,
+    live_server_url: str,  # noqa: F811
+) -> Iterator[Callable[..., BrowserContext]]:
+    """Fresh browser contexts (separate cookie jars: separate people), closed after the
+    test and before its tables are flushed (so no page is still talking to the server)."""
     contexts: list[BrowserContext] = []
 
     def make(*, viewport: dict[str, int] = DESKTOP) -> BrowserContext:
