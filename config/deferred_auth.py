@@ -19,8 +19,12 @@ from typing import TYPE_CHECKING, Any
 from channels.auth import UserLazyObject, get_user
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, load_backend
+from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError
 from django.http import parse_cookie
+from django.utils.crypto import constant_time_compare
 from django.utils.functional import empty
 
 if TYPE_CHECKING:
@@ -87,3 +91,60 @@ async def resolved_user(scope: dict[str, Any]) -> User | AnonymousUser:
     if isinstance(user, UserLazyObject) and user._wrapped is empty:
         await database_sync_to_async(user_now)(scope)
     return user if user is not None else AnonymousUser()
+
+
+def users_for_sessions(session_keys: set[str]) -> dict[str, User]:
+    """The signed-in user of each session, for many handshakes at once: two queries in
+    all, where ``channels.auth.get_user`` makes two per socket.
+
+    The same checks as ``get_user``: an unexpired session (database backend) naming
+    one of ``AUTHENTICATION_BACKENDS``, a user that backend would let in, and the
+    session's hash of the password matching the user's. A session whose hash does not
+    match is deleted, as ``get_user`` flushes it. Sessions with no user are left out.
+    """
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    from users.models import User
+
+    store_class = import_module(settings.SESSION_ENGINE).SessionStore
+    decoder = store_class()
+    claims: dict[str, tuple[int, str, str | None]] = {}
+    rows = Session.objects.filter(session_key__in=session_keys, expire_date__gt=timezone.now())
+    for key, data in rows.values_list("session_key", "session_data"):
+        session = decoder.decode(data)
+        try:
+            user_id = User._meta.pk.to_python(session[SESSION_KEY])
+            backend_path = session[BACKEND_SESSION_KEY]
+        except (KeyError, ValidationError):
+            continue
+        if backend_path in settings.AUTHENTICATION_BACKENDS:
+            claims[key] = (user_id, backend_path, session.get(HASH_SESSION_KEY))
+    users = User.objects.in_bulk({user_id for user_id, _, _ in claims.values()})
+    found: dict[str, User] = {}
+    for key, (user_id, backend_path, session_hash) in claims.items():
+        backend = load_backend(backend_path)
+        user: User | None
+        if isinstance(backend, ModelBackend):
+            user = users.get(user_id)
+            user = user if user is not None and backend.user_can_authenticate(user) else None
+        else:  # a backend with its own rule: asked one by one
+            user = backend.get_user(user_id)
+        if user is None:
+            continue
+        if not (session_hash and constant_time_compare(session_hash, user.get_session_auth_hash())):
+            store_class(key).delete()
+            continue
+        found[key] = user
+    return found
+
+
+def settle_user(scope: dict[str, Any], user: User | AnonymousUser) -> None:
+    """Give the scope's lazy user the one loaded for it elsewhere (a batched lookup)."""
+    lazy = scope.get("user")
+    if isinstance(lazy, UserLazyObject) and lazy._wrapped is empty:
+        lazy.__dict__.pop("_scope", None)
+        lazy._wrapped = user
+        session = scope.get("session")
+        if session is not None:
+            vars(session).pop("_session_cache", None)

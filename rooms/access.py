@@ -48,9 +48,17 @@ def room_for_user(*, slug: str, user: User | AnonymousUser) -> ViewedRoom | None
         .annotate(viewer_is_member=_membership_of(user.pk))
         .first()
     )
-    if room is None or not (room.kind == Room.Kind.PUBLIC or room.viewer_is_member):
-        return None
-    return room
+    return room if room is not None and visible_to(room, user) else None
+
+
+def visible_to(room: ViewedRoom, user: User) -> bool:
+    """The rule: a signed-in, active user sees a public room, and a private or direct
+    room they are a member of (``room.viewer_is_member``, annotated by the caller)."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and (room.kind == Room.Kind.PUBLIC or room.viewer_is_member)
+    )
 
 
 def room_or_404(*, slug: str, user: User | AnonymousUser) -> ViewedRoom:

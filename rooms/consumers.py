@@ -23,9 +23,8 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from config.deferred_auth import user_now
 from config.process_cache import process_cache
-from rooms import access, frames, publisher, render
+from rooms import access, frames, handshake, publisher, render
 from rooms.actions import ACTIONS
 from rooms.delivering import DeliveringMixin
 from rooms.delivery import Delivery
@@ -62,22 +61,6 @@ NO_DATABASE_EVENTS = {
 }
 
 
-def _flood_key(user_id: int) -> str:
-    return f"flooded:{user_id}"
-
-
-def _user_and_room(scope: dict[str, Any]) -> tuple[User, Room] | None:
-    """The handshake's one database hop: the user (session and account), the room and
-    whether they may see it, and whether they were hung up on for flooding moments ago."""
-    user = user_now(scope)
-    if not isinstance(user, User) or not user.is_authenticated:
-        return None
-    if process_cache().get(_flood_key(user.pk)):
-        return None
-    room = access.room_for_user(slug=scope["url_route"]["kwargs"]["slug"], user=user)
-    return None if room is None else (user, room)
-
-
 class RoomConsumer(DeliveringMixin, AsyncWebsocketConsumer):
     room_id: int | None = None
     room: Room
@@ -85,9 +68,9 @@ class RoomConsumer(DeliveringMixin, AsyncWebsocketConsumer):
 
     # ----------------------------------------------------------------- lifecycle
     async def connect(self) -> None:
-        # Reads only, so not in the one thread of the process's writes: in a reconnect
-        # storm the handshakes' round trips overlap (each on a pooled connection).
-        found = await database_sync_to_async(_user_and_room, thread_sensitive=False)(self.scope)
+        # The user, the room and the access rule; handshakes arriving together (a
+        # restart's reconnect storm) share one lookup.
+        found = await handshake.admit(self.scope)
         if found is None:
             await self.close()  # before accept: the handshake is refused (HTTP 403)
             return
@@ -242,7 +225,7 @@ class RoomConsumer(DeliveringMixin, AsyncWebsocketConsumer):
         self.hung_up = True
         logger.warning("user %s flooded room %s: disconnected", self.user.pk, self.room_id)
         await database_sync_to_async(process_cache().set)(
-            _flood_key(self.user.pk), True, timeout=settings.CHAT_RATE_WINDOW
+            handshake.flood_key(self.user.pk), True, timeout=settings.CHAT_RATE_WINDOW
         )
         await self.send_frame(render.error_frame(ERROR_FLOODING))
         await self.close(code=CLOSE_FLOODING)
