@@ -103,7 +103,7 @@ class RoomConsumer(DeliveringMixin, AsyncWebsocketConsumer):
         publisher.attach()
         self._note_read()
         if joined:
-            schedule_presence_broadcast(room.pk)
+            schedule_presence_broadcast(room.pk, forget=False)
         await self.send(text_data=await recent_presence_html(room.pk))
         get_sweep().join(self, room.pk)
 

@@ -99,8 +99,16 @@ async def recent_presence_html(room_id: int) -> str:
     return await asyncio.shield(rendering)
 
 
-def schedule_presence_broadcast(room_id: int) -> None:
-    forget_recent(room_id)
+def schedule_presence_broadcast(room_id: int, *, forget: bool = True) -> None:
+    """Push the room's list to its sockets in a moment (coalesced with other changes).
+
+    ``forget=False`` for a socket's own arrival: the sockets opening next may still be
+    given the list rendered moments ago, since this push follows them (they are in the
+    room's group by then). In a reconnect storm that is one render per push instead of
+    one per socket; a newcomer sees itself listed within ``COALESCE_SECONDS`` (at most
+    ``MAX_DELAY_SECONDS`` while people keep arriving)."""
+    if forget:
+        forget_recent(room_id)
     loop = asyncio.get_running_loop()
     key = (id(loop), room_id)
     _last_change[key] = loop.time()
