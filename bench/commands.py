@@ -35,7 +35,9 @@ UVICORN_AS_DAPHNE = [
 
 
 def procfile_daphne_options() -> list[str]:
-    """The Daphne options of the Procfile's web process, without address and application.
+    """The Daphne options of the Procfile's web process, without address (its endpoint,
+    whose listen backlog Uvicorn's ``--backlog`` default of 2048 matches closely) and
+    application.
 
     Both servers run with them, so we measure what production runs.
     """
@@ -44,7 +46,7 @@ def procfile_daphne_options() -> list[str]:
     for token in args[1:-1]:  # the last token is the application
         if skip:
             skip = False
-        elif token in {"--bind", "-b", "--port", "-p"}:
+        elif token in {"--bind", "-b", "--port", "-p", "-e", "--endpoint"}:
             skip = True
         else:
             options.append(token)

@@ -45,13 +45,16 @@ CHAT_MAX_FRAME_BYTES = 16 * 1024
 CHAT_MAX_SENT_FRAME_BYTES = 512 * 1024
 # Websocket handshakes in progress at once per process (config/admission.py). Admitted
 # handshakes must finish well inside Daphne's connect timeout (Procfile: 15 s) even on
-# a slow dyno.
-CHAT_HANDSHAKE_LIMIT = env_int("CHAT_HANDSHAKE_LIMIT", 16)
+# a slow dyno. Those in progress together share one database lookup (rooms.handshake), so
+# a larger limit means larger batches, not more contention: 64 measured best in a storm.
+CHAT_HANDSHAKE_LIMIT = env_int("CHAT_HANDSHAKE_LIMIT", 64)
 # Handshakes beyond the limit wait in line (at most QUEUE of them, each at most WAIT
 # seconds, which leaves the rest of Daphne's connect timeout for the work); beyond that,
-# refused at once, and the browser retries with its backoff.
-CHAT_HANDSHAKE_QUEUE = env_int("CHAT_HANDSHAKE_QUEUE", 1000)
-CHAT_HANDSHAKE_WAIT = env_float("CHAT_HANDSHAKE_WAIT", 8.0)
+# refused at once, and the browser retries with its backoff. A refusal sends a browser
+# away for up to 2^n s, so the line holds a whole restart's crowd: one process admits
+# ~450 handshakes/s here, 4,500 in the wait.
+CHAT_HANDSHAKE_QUEUE = env_int("CHAT_HANDSHAKE_QUEUE", 5000)
+CHAT_HANDSHAKE_WAIT = env_float("CHAT_HANDSHAKE_WAIT", 10.0)
 # Read state: each process writes what its open room sockets have shown once per this
 # many seconds (and a socket's own position when it closes). A crash loses at most this.
 CHAT_READ_FLUSH_INTERVAL = env_float("CHAT_READ_FLUSH_INTERVAL", 3.0)

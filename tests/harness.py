@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -127,8 +128,12 @@ def daphne_command(
     if args[0] != "daphne":
         raise AssertionError(f"the Procfile's web process is not Daphne: {args}")
     args[0] = str(VENV_BIN / "daphne")
-    _set_option(args, ("--bind", "-b"), HOST)
-    _set_option(args, ("--port", "-p"), str(port))
+    endpoint = next((i + 1 for i, arg in enumerate(args) if arg in ("-e", "--endpoint")), None)
+    if endpoint is not None:  # tcp:port=…:interface=…:backlog=…, kept but for the address
+        args[endpoint] = re.sub(r"interface=[^:]*", f"interface={HOST}", args[endpoint])
+    else:
+        _set_option(args, ("--bind", "-b"), HOST)
+        _set_option(args, ("--port", "-p"), str(port))
     if ping_interval is not None:
         _set_option(args, ("--ping-interval",), str(ping_interval))
     if application is not None:
