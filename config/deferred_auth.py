@@ -1,14 +1,12 @@
 """Channels' cookie, session and user middleware in one layer, with the user loaded by
-the consumer's own database hop instead of one of its own.
+the consumers' shared handshake lookup instead of a hop of its own per socket.
 
-``channels.auth.AuthMiddlewareStack`` loads the session and the user in a hop to the
-database thread before the consumer starts; the room consumer then makes a second hop
-for the room. Every hop takes a pooled connection (and its health check) in the one
-thread all database work of a process shares, so during a reconnect storm that thread
-is what limits handshakes per second. Here ``scope["user"]`` is a lazy object that
-loads the user (exactly as ``channels.auth.get_user`` does: session, backend, session
-hash) the first time it is used, which must be in a synchronous context: the room
-consumer touches it inside its one hop; other consumers call ``resolved_user`` first.
+``channels.auth.AuthMiddlewareStack`` loads the session and the user in a hop to a
+database thread before the consumer starts, two queries per socket; during a reconnect
+storm those hops are what limits handshakes per second. Here ``scope["user"]`` is a
+lazy object (loaded as ``channels.auth.get_user`` does if anything touches it, in a
+synchronous context), and the consumers look up every handshake in progress at once
+(``rooms.handshake``) with ``users_for_sessions``, then ``settle_user`` fills it in.
 """
 
 from __future__ import annotations
@@ -17,7 +15,6 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from channels.auth import UserLazyObject, get_user
-from channels.db import database_sync_to_async
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, load_backend
 from django.contrib.auth.backends import ModelBackend
@@ -74,23 +71,6 @@ class SocketAuthMiddleware:
         if "user" not in scope:
             scope["user"] = _UserOnFirstUse(scope)
         return await self.inner(scope, receive, send)
-
-
-def user_now(scope: dict[str, Any]) -> User | AnonymousUser:
-    """The scope's user, loading it if needed: call from synchronous code only."""
-    user = scope.get("user")
-    if user is None:
-        return AnonymousUser()
-    user.is_authenticated  # noqa: B018  (loads the lazy object)
-    return user
-
-
-async def resolved_user(scope: dict[str, Any]) -> User | AnonymousUser:
-    """The scope's user, loaded in one database hop if it has not been yet."""
-    user = scope.get("user")
-    if isinstance(user, UserLazyObject) and user._wrapped is empty:
-        await database_sync_to_async(user_now)(scope)
-    return user if user is not None else AnonymousUser()
 
 
 def users_for_sessions(session_keys: set[str]) -> dict[str, User]:

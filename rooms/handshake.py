@@ -1,4 +1,4 @@
-"""The room socket's handshake lookups, made for many sockets at once.
+"""The websocket handshakes' lookups, made for many sockets at once.
 
 Each handshake needs the signed-in user (session row, user row), the room and whether
 the user may see it, and whether the user was hung up on for flooding a moment ago. One
@@ -120,20 +120,38 @@ class Coalescer(Generic[Item, Result]):
             self.running = False
 
 
+def users_many(session_keys: Sequence[str | None]) -> list[User | None]:
+    """For each session key, its signed-in user, else None (two queries in all)."""
+    users = users_for_sessions({key for key in session_keys if key})
+    return [users.get(key or "") for key in session_keys]
+
+
 _coalescers: weakref.WeakKeyDictionary[
-    asyncio.AbstractEventLoop, Coalescer[Knock, tuple[User, ViewedRoom] | None]
+    asyncio.AbstractEventLoop, dict[Callable[..., Any], Coalescer[Any, Any]]
 ] = weakref.WeakKeyDictionary()
+
+
+def _coalescer(look_up: Callable[[list[Item]], list[Result]]) -> Coalescer[Item, Result]:
+    """This event loop's coalescer for ``look_up`` (tests run several loops)."""
+    mine = _coalescers.setdefault(asyncio.get_running_loop(), {})
+    if look_up not in mine:
+        mine[look_up] = Coalescer(look_up, max_batch=MAX_BATCH)
+    return mine[look_up]
 
 
 async def admit(scope: dict[str, Any]) -> tuple[User, ViewedRoom] | None:
     """The room socket's user and room, or None: refuse the handshake."""
-    loop = asyncio.get_running_loop()
-    coalescer = _coalescers.get(loop)
-    if coalescer is None:
-        coalescer = _coalescers[loop] = Coalescer(admit_many, max_batch=MAX_BATCH)
     session = scope.get("session")
     knock = Knock(getattr(session, "session_key", None), scope["url_route"]["kwargs"]["slug"])
-    found = await coalescer.ask(knock)
+    found = await _coalescer(admit_many).ask(knock)
     if found is not None:
         settle_user(scope, found[0])
     return found
+
+
+async def admit_user(scope: dict[str, Any]) -> User | None:
+    """The signed-in user of a socket that needs no room (the rooms list's), or None."""
+    user = await _coalescer(users_many).ask(getattr(scope.get("session"), "session_key", None))
+    if user is not None:
+        settle_user(scope, user)
+    return user

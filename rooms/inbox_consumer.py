@@ -30,8 +30,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.template.loader import render_to_string
 
-from config.deferred_auth import resolved_user
-from rooms import access, unread
+from rooms import access, handshake, unread
 from rooms.groups import activity_group, inbox_group, session_tag, user_group
 from rooms.inbox import RELOAD, Change, Inbox
 
@@ -51,8 +50,8 @@ class InboxConsumer(AsyncWebsocketConsumer):
     inbox: Inbox | None = None
 
     async def connect(self) -> None:
-        user = await resolved_user(self.scope)
-        if not user.is_authenticated:
+        user = await handshake.admit_user(self.scope)
+        if user is None:
             await self.close()
             return
         self.user = user

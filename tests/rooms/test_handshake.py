@@ -107,3 +107,14 @@ async def test_sockets_opening_together_all_open_and_each_is_its_own_user(
         lambda: {m.body: m.author.username for m in Message.objects.select_related("author")}
     )()
     assert authors == {f"hi from {user.username}": user.username for user in users}
+
+
+@pytest.mark.django_db
+def test_the_rooms_list_sockets_share_a_lookup_of_users(
+    make_user, django_assert_max_num_queries
+) -> None:
+    people = [make_user(f"reader{n}") for n in range(20)]
+    keys: list[str | None] = [_key(person) for person in people] + ["forged", None]
+    with django_assert_max_num_queries(2):
+        found = handshake.users_many(keys)
+    assert [u.username if u else None for u in found] == [p.username for p in people] + [None, None]
