@@ -33,8 +33,8 @@ class Setup:
     env: dict[str, str]  # for the servers: REDIS_URL, DATABASE_URL, CHAT_RATE_LIMIT
     cookies: list[str]
     workers: int = 1
-    # Handshakes in flight at once: our server admits 16 at a time (CHAT_HANDSHAKE_LIMIT)
-    # and refuses the rest, which then back off as htmx does (scenario g tests 500).
+    # Handshakes in flight at once while clients are opened (scenario g tests 500 at once,
+    # f a whole crowd): a steady ramp, as tabs open during a day.
     connect_concurrency: int = 16
     profile_dir: Path | None = None
 
