@@ -43,7 +43,8 @@ def procfile_daphne_options() -> list[str]:
     """
     args = harness.daphne_command(0)
     options, skip = [], False
-    for token in args[1:-1]:  # the last token is the application
+    # After the words that start Daphne; the last token is the application.
+    for token in args[harness.daphne_launcher_length(args):-1]:
         if skip:
             skip = False
         elif token in {"--bind", "-b", "--port", "-p", "-e", "--endpoint"}:

@@ -40,9 +40,14 @@ VARIANTS = {
     "before": ("config.asgi:application", "bench.settings", {"CHANNEL_LAYER": "pubsub"}),
     # ours served by Uvicorn instead of Daphne (bench.commands: the equivalent flags)
     "ours-uvicorn": ("config.asgi:application", "bench.settings", {"CHANNEL_LAYER": "pubsub"}),
-    "baseline": ("bench.baseline.asgi:application", "bench.baseline.settings", {}),
+    # The references run on the standard library's event loop, as their docs run them (the
+    # Procfile's launcher, config/serve.py, puts ours on uvloop; ``ours:CHAT_EVENT_LOOP=asyncio``
+    # measures ours without it in the same run).
+    "baseline": ("bench.baseline.asgi:application", "bench.baseline.settings",
+                 {"CHAT_EVENT_LOOP": "asyncio"}),
     # the Channels tutorial exactly as its docs write it (bench/tutorial)
-    "tutorial": ("bench.tutorial.asgi:application", "bench.tutorial.settings", {}),
+    "tutorial": ("bench.tutorial.asgi:application", "bench.tutorial.settings",
+                 {"CHAT_EVENT_LOOP": "asyncio"}),
 }
 
 

@@ -119,15 +119,24 @@ def _set_option(args: list[str], names: tuple[str, ...], value: str) -> None:
     args[-1:-1] = [names[0], value]  # before the application path
 
 
+def daphne_launcher_length(args: list[str]) -> int:
+    """How many leading words of a ``daphne_command`` start Daphne (the rest: options and
+    the application)."""
+    return 3 if len(args) > 2 and args[1:3] == ["-m", "config.serve"] else 1
+
+
 def daphne_command(
     port: int, *, ping_interval: float | None = None, application: str | None = None,
 ) -> list[str]:
     """The Procfile's ``web`` command, bound to localhost on ``port``, with this
-    environment's ``daphne``; ``application`` replaces the ASGI application."""
+    environment's Python or ``daphne``; ``application`` replaces the ASGI application."""
     args = shlex.split(procfile()["web"].replace("$PORT", str(port)))
-    if args[0] != "daphne":
+    if args[:3] == ["python", "-m", "config.serve"]:  # Daphne on uvloop (config/serve.py)
+        args[0] = str(VENV_BIN / "python")
+    elif args[0] == "daphne":
+        args[0] = str(VENV_BIN / "daphne")
+    else:
         raise AssertionError(f"the Procfile's web process is not Daphne: {args}")
-    args[0] = str(VENV_BIN / "daphne")
     endpoint = next((i + 1 for i, arg in enumerate(args) if arg in ("-e", "--endpoint")), None)
     if endpoint is not None:  # tcp:port=…:interface=…:backlog=…, kept but for the address
         args[endpoint] = re.sub(r"interface=[^:]*", f"interface={HOST}", args[endpoint])

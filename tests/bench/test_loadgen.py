@@ -90,6 +90,7 @@ def test_uvicorn_gets_the_procfiles_websocket_limits_and_pings() -> None:
     assert value(command, "--ws-ping-timeout") == value(daphne, "--ping-timeout")
     assert value(command, "--ws-per-message-deflate") == "false"
     assert value(command, "--port") == "8123"
-    assert commands.server_command("ours", 8123, "x:y")[0].endswith("daphne")
+    # Every other variant runs the Procfile's Daphne (through its uvloop launcher).
+    assert commands.server_command("ours", 8123, "x:y")[1:3] == ["-m", "config.serve"]
     with pytest.raises(ValueError, match="--new-option"):
         commands.uvicorn_options([*daphne, "--new-option", "1"])
