@@ -5,6 +5,7 @@ Run with ``daphne config.asgi:application`` from the project root.
 
 from __future__ import annotations
 
+import gc
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -47,3 +48,9 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+# Everything loaded so far (Django, the apps, compiled templates: most of the process's
+# objects) lives as long as the process: out of the cyclic collector's sight. Otherwise
+# each full collection walks them all, a pause of tens of milliseconds during which no
+# socket is served; those pauses were most of scenario m's p99 (docs/performance.md, round
+# five). Objects made later (sockets, messages) are collected as before.
+gc.freeze()

@@ -40,3 +40,13 @@ def test_the_launcher_is_daphnes_command_line() -> None:
         capture_output=True, text=True, timeout=60, check=True,
     )
     assert "usage: daphne" in result.stdout and "--websocket_connect_timeout" in result.stdout
+
+
+def test_the_application_keeps_its_startup_objects_out_of_the_collectors_sight() -> None:
+    """A full collection walking Django's objects is a pause no socket is served in."""
+    result = subprocess.run(
+        [sys.executable, "-c", "import gc, config.asgi; print(gc.get_freeze_count())"],
+        cwd=REPO, env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True, timeout=60,
+        check=True,
+    )
+    assert int(result.stdout.strip()) > 50_000
