@@ -173,11 +173,13 @@ def _py_spy(server: Server, setup: Setup, label: str, seconds: float) -> subproc
 
 def load(setup: Setup, variant: str, *, label: str, clients: int, senders: int, rate: float,
          duration: float, users: int, settle: float = 3.0, shape: str = "even",
-         inboxes: int = 0, processes: int = 1, generators: int = 0) -> dict[str, Any]:
+         inboxes: int = 0, processes: int = 1, generators: int = 0,
+         seed: int | None = None) -> dict[str, Any]:
     """Clients in one room; ``senders`` of them send ``rate`` messages/s for ``duration``.
 
     ``shape``: ``even`` spaces the senders evenly over each interval; ``bursty`` gives
-    each a random offset, so sends cluster as real people's do. ``inboxes``: that many
+    each a random offset, so sends cluster as real people's do (drawn from ``seed`` when
+    given: every server in a run then meets the same clusters). ``inboxes``: that many
     of the same people also have the rooms list open (``/ws/inbox/``: counts pushed
     live), on our server only. ``processes``: servers sharing Redis and the database,
     the clients (and senders) split evenly between them (``assignments``)."""
@@ -192,10 +194,11 @@ def load(setup: Setup, variant: str, *, label: str, clients: int, senders: int, 
             # Senders: spread over the generator processes, their first clients.
             per_worker: list[list[int]] = [[] for _ in workers]
             offsets: list[list[float]] = [[] for _ in workers]
+            draw = random.Random(seed).random if seed is not None else random.random
             for s in range(senders):
                 w = s % len(workers)
                 per_worker[w].append(s // len(workers))
-                offsets[w].append(s / senders if shape == "even" else random.random())
+                offsets[w].append(s / senders if shape == "even" else draw())
             cpu0 = watch.cpu()
             t0 = time.monotonic_ns() + 200_000_000
             profiler = _py_spy(servers[0], setup, label, duration)

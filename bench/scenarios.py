@@ -4,6 +4,7 @@ the runs; ramps step the rate up while clean (``figures.step_up``)."""
 
 from __future__ import annotations
 
+import itertools
 import statistics
 import time
 from typing import Any
@@ -17,11 +18,15 @@ from bench.servers import Server
 def run_load_scenario(setup: drive.Setup, name: str, variants: list[str], runs: int,
                       duration: float, clients: int, senders: int, rate: float,
                       shape: str = "even", inboxes: int = 0) -> dict[str, Any]:
+    # Each run draws its bursts once: every server of that run meets the same clusters of
+    # sends (the run's number is the seed), so the runs differ and the servers do not.
+    measured = itertools.count()
     return alternating(
         variants, runs,
         lambda variant: drive.load(setup, variant, label=name, clients=clients,
                                    senders=senders, rate=rate, duration=duration,
-                                   users=clients, shape=shape, inboxes=inboxes),
+                                   users=clients, shape=shape, inboxes=inboxes,
+                                   seed=next(measured) // len(variants)),
         lambda run, _variant, result: report.one_line(name, run, result),
     )
 
