@@ -11,6 +11,7 @@ synchronous context), and the consumers look up every handshake in progress at o
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
@@ -77,22 +78,16 @@ def users_for_sessions(session_keys: set[str]) -> dict[str, User]:
     """The signed-in user of each session, for many handshakes at once: two queries in
     all, where ``channels.auth.get_user`` makes two per socket.
 
-    The same checks as ``get_user``: an unexpired session (database backend) naming
+    The same checks as ``get_user``: an unexpired session naming
     one of ``AUTHENTICATION_BACKENDS``, a user that backend would let in, and the
     session's hash of the password matching the user's. A session whose hash does not
     match is deleted, as ``get_user`` flushes it. Sessions with no user are left out.
     """
-    from django.contrib.sessions.models import Session
-    from django.utils import timezone
-
     from users.models import User
 
     store_class = import_module(settings.SESSION_ENGINE).SessionStore
-    decoder = store_class()
     claims: dict[str, tuple[int, str, str | None]] = {}
-    rows = Session.objects.filter(session_key__in=session_keys, expire_date__gt=timezone.now())
-    for key, data in rows.values_list("session_key", "session_data"):
-        session = decoder.decode(data)
+    for key, session in _sessions(store_class, session_keys):
         try:
             user_id = User._meta.pk.to_python(session[SESSION_KEY])
             backend_path = session[BACKEND_SESSION_KEY]
@@ -117,6 +112,31 @@ def users_for_sessions(session_keys: set[str]) -> dict[str, User]:
             continue
         found[key] = user
     return found
+
+
+# Session stores whose rows live in django_session: read in one query for the batch.
+_TABLE_ENGINES = {
+    "django.contrib.sessions.backends.db", "django.contrib.sessions.backends.cached_db",
+}
+
+
+def _sessions(store_class: Any, keys: set[str]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each unexpired session's contents: one query for the database stores, else each
+    loaded by its own store (cache, signed cookies)."""
+    if settings.SESSION_ENGINE not in _TABLE_ENGINES:
+        for key in keys:
+            store = store_class(key)
+            data = store.load()
+            if store.session_key == key:  # load() makes a new key for a missing session
+                yield key, data
+        return
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    decoder = store_class()
+    rows = Session.objects.filter(session_key__in=keys, expire_date__gt=timezone.now())
+    for key, data in rows.values_list("session_key", "session_data"):
+        yield key, decoder.decode(data)
 
 
 def settle_user(scope: dict[str, Any], user: User | AnonymousUser) -> None:

@@ -118,3 +118,22 @@ def test_the_rooms_list_sockets_share_a_lookup_of_users(
     with django_assert_max_num_queries(2):
         found = handshake.users_many(keys)
     assert [u.username if u else None for u in found] == [p.username for p in people] + [None, None]
+
+
+@pytest.mark.django_db
+def test_sessions_kept_elsewhere_than_the_database_are_read_too(alice) -> None:
+    from importlib import import_module
+
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.test import override_settings
+
+    from config.deferred_auth import users_for_sessions
+
+    with override_settings(SESSION_ENGINE="django.contrib.sessions.backends.cache"):
+        session = import_module("django.contrib.sessions.backends.cache").SessionStore()
+        session[SESSION_KEY] = str(alice.pk)
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[HASH_SESSION_KEY] = alice.get_session_auth_hash()
+        session.create()
+        found = users_for_sessions({session.session_key, "no-such-session"})
+    assert {key: user.username for key, user in found.items()} == {session.session_key: "alice"}
