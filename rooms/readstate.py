@@ -123,10 +123,7 @@ class ReadTracker:
         if not marks:
             return
         try:
-            # In a pooled thread, not the one that orders the process's writes: a message
-            # sent meanwhile must not wait behind a flush of a big room's readers (it never
-            # moves a position backwards, so the order of the two does not matter).
-            await database_sync_to_async(read_mark_many, thread_sensitive=False)(marks)
+            await database_sync_to_async(read_mark_many)(marks)
             await _tell(marks)
         except Exception:
             # Read state is a convenience: the next note or the socket's close retries.
