@@ -38,8 +38,12 @@ class _UserOnFirstUse(UserLazyObject):
         self.__dict__["_scope"] = scope
 
     def _setup(self) -> None:
+        self.settle(_load_user(self.__dict__["_scope"]))
+
+    def settle(self, user: User | AnonymousUser) -> None:
+        """Become ``user`` (loaded here, or by the consumers' shared lookup)."""
         scope = self.__dict__.pop("_scope")
-        self._wrapped = _load_user(scope)
+        self._wrapped = user
         # The socket needs the session's key (its group), not its decoded contents,
         # which every open socket would otherwise keep (~1 KB each). Read again from
         # the store if anything asks.
@@ -142,9 +146,5 @@ def _sessions(store_class: Any, keys: set[str]) -> Iterator[tuple[str, dict[str,
 def settle_user(scope: dict[str, Any], user: User | AnonymousUser) -> None:
     """Give the scope's lazy user the one loaded for it elsewhere (a batched lookup)."""
     lazy = scope.get("user")
-    if isinstance(lazy, UserLazyObject) and lazy._wrapped is empty:
-        lazy.__dict__.pop("_scope", None)
-        lazy._wrapped = user
-        session = scope.get("session")
-        if session is not None:
-            vars(session).pop("_session_cache", None)
+    if isinstance(lazy, _UserOnFirstUse) and lazy._wrapped is empty:
+        lazy.settle(user)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -27,6 +26,7 @@ from config.deferred_auth import settle_user, users_for_sessions
 from config.process_cache import process_cache
 from rooms import access
 from rooms.models import Membership, Room
+from rooms.per_loop import PerLoop
 
 if TYPE_CHECKING:
     from rooms.access import ViewedRoom
@@ -61,11 +61,11 @@ def admit_many(knocks: Sequence[Knock]) -> list[tuple[User, ViewedRoom] | None]:
         user = users.get(knock.session_key or "")
         if user is not None and flood_key(user.pk) not in flooded:
             callers[knock] = user
-    slugs = {k.slug for k in callers}
-    rooms = {room.slug: room for room in Room.objects.filter(slug__in=slugs)}
+    rooms = {room.slug: room for room in Room.objects.filter(slug__in={k.slug for k in callers})}
     members = set(
         Membership.objects.filter(
-            room__slug__in=slugs, user_id__in={u.pk for u in callers.values()}
+            room_id__in=[room.pk for room in rooms.values()],
+            user_id__in={u.pk for u in callers.values()},
         ).values_list("room_id", "user_id")
     )
     answers: list[tuple[User, ViewedRoom] | None] = []
@@ -126,24 +126,15 @@ def users_many(session_keys: Sequence[str | None]) -> list[User | None]:
     return [users.get(key or "") for key in session_keys]
 
 
-_coalescers: weakref.WeakKeyDictionary[
-    asyncio.AbstractEventLoop, dict[Callable[..., Any], Coalescer[Any, Any]]
-] = weakref.WeakKeyDictionary()
-
-
-def _coalescer(look_up: Callable[[list[Item]], list[Result]]) -> Coalescer[Item, Result]:
-    """This event loop's coalescer for ``look_up`` (tests run several loops)."""
-    mine = _coalescers.setdefault(asyncio.get_running_loop(), {})
-    if look_up not in mine:
-        mine[look_up] = Coalescer(look_up, max_batch=MAX_BATCH)
-    return mine[look_up]
+_rooms = PerLoop(lambda: Coalescer(admit_many, max_batch=MAX_BATCH))
+_users = PerLoop(lambda: Coalescer(users_many, max_batch=MAX_BATCH))
 
 
 async def admit(scope: dict[str, Any]) -> tuple[User, ViewedRoom] | None:
     """The room socket's user and room, or None: refuse the handshake."""
     session = scope.get("session")
     knock = Knock(getattr(session, "session_key", None), scope["url_route"]["kwargs"]["slug"])
-    found = await _coalescer(admit_many).ask(knock)
+    found = await _rooms.get().ask(knock)
     if found is not None:
         settle_user(scope, found[0])
     return found
@@ -151,7 +142,7 @@ async def admit(scope: dict[str, Any]) -> tuple[User, ViewedRoom] | None:
 
 async def admit_user(scope: dict[str, Any]) -> User | None:
     """The signed-in user of a socket that needs no room (the rooms list's), or None."""
-    user = await _coalescer(users_many).ask(getattr(scope.get("session"), "session_key", None))
+    user = await _users.get().ask(getattr(scope.get("session"), "session_key", None))
     if user is not None:
         settle_user(scope, user)
     return user

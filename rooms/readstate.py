@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import weakref
 from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
@@ -30,6 +29,7 @@ from django.db.models import Case, IntegerField, Value, When
 
 from rooms.groups import inbox_group
 from rooms.models import Membership
+from rooms.per_loop import PerLoop
 
 logger = logging.getLogger(__name__)
 
@@ -130,15 +130,9 @@ class ReadTracker:
             logger.exception("writing read state failed")
 
 
-_trackers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, ReadTracker] = (
-    weakref.WeakKeyDictionary()
-)
+_trackers = PerLoop(ReadTracker)
 
 
 def get_tracker() -> ReadTracker:
     """This process's tracker (one per event loop: tests run several loops)."""
-    loop = asyncio.get_running_loop()
-    tracker = _trackers.get(loop)
-    if tracker is None:
-        tracker = _trackers[loop] = ReadTracker()
-    return tracker
+    return _trackers.get()

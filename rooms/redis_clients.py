@@ -7,8 +7,6 @@ instead of raising when hundreds of sockets connect at once.
 
 from __future__ import annotations
 
-import asyncio
-import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -17,16 +15,15 @@ import redis.asyncio as aredis
 from django.conf import settings
 
 from config.redis_options import redis_connection_options
+from rooms.per_loop import PerLoop
 
 # An asyncio client belongs to the loop it was made on (tests run several loops).
-_async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, aredis.Redis]] = (
-    weakref.WeakKeyDictionary()
-)
+_async: PerLoop[dict[str, aredis.Redis]] = PerLoop(dict)
 _sync: dict[str, redis.Redis] = {}
 
 
 def async_client(url: str) -> aredis.Redis:
-    clients = _async.setdefault(asyncio.get_running_loop(), {})
+    clients = _async.get()
     client = clients.get(url)
     if client is None:
         pool = aredis.BlockingConnectionPool.from_url(

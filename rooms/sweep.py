@@ -22,6 +22,7 @@ from typing import Protocol
 from django.conf import settings
 
 from rooms.heartbeat import beat_many
+from rooms.per_loop import PerLoop
 from rooms.presence_events import schedule_presence_broadcast
 
 logger = logging.getLogger(__name__)
@@ -99,15 +100,9 @@ class Sweep:
                 task.add_done_callback(self.repairs.discard)
 
 
-_sweeps: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Sweep] = (
-    weakref.WeakKeyDictionary()
-)
+_sweeps = PerLoop(Sweep)
 
 
 def get_sweep() -> Sweep:
     """This process's sweep (one per event loop: tests run several)."""
-    loop = asyncio.get_running_loop()
-    sweep = _sweeps.get(loop)
-    if sweep is None:
-        sweep = _sweeps[loop] = Sweep()
-    return sweep
+    return _sweeps.get()
